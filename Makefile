@@ -1,0 +1,31 @@
+# Every target creates (or reuses) its own virtual environment from pyproject.toml.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test package bench lint clean docs
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(PY) -m tools.demo
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+package: $(STAMP)
+	$(PY) -m tools.package
+
+bench: $(STAMP)
+	$(PY) -m tools.bench
+
+lint: $(STAMP)
+	$(VENV)/bin/cfn-lint cfn/*.yaml examples/*.yaml
+
+clean:
+	rm -rf $(VENV) dist build *.egg-info
