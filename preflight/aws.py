@@ -1,0 +1,91 @@
+"""The AWS access object: one boto3 session, clients created once per (service, region), shared by threads."""
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import boto3
+from botocore.client import BaseClient
+from botocore.config import Config
+
+from preflight.errors import SetupError
+
+# Bounded so that one call, retries included, ends well inside the Lambda timeout in cfn/preflight.yaml
+# (60 s): 3 attempts x (2 s connect + 5 s read) + standard-mode backoff stays under 30 s. The runner's
+# deadline still abandons a call that takes longer than the audit has.
+DEFAULT_CONNECT_TIMEOUT_S = 2
+DEFAULT_READ_TIMEOUT_S = 5
+DEFAULT_MAX_ATTEMPTS = 3
+# Every check runs on its own thread and some fan out further; more than botocore's default of 10
+# concurrent users of one client would queue for a connection.
+DEFAULT_MAX_POOL_CONNECTIONS = 32
+
+
+def default_config() -> Config:
+    return Config(
+        connect_timeout=DEFAULT_CONNECT_TIMEOUT_S,
+        read_timeout=DEFAULT_READ_TIMEOUT_S,
+        retries={"total_max_attempts": DEFAULT_MAX_ATTEMPTS, "mode": "standard"},
+        max_pool_connections=DEFAULT_MAX_POOL_CONNECTIONS,
+    )
+
+
+class AwsAccess:
+    """Hands out shared boto3 clients. Nothing touches AWS until a client is asked for."""
+
+    def __init__(
+        self,
+        session: boto3.Session | None = None,
+        *,
+        region: str | None = None,
+        account_id: str | None = None,
+        config: Config | None = None,
+        clients: dict[tuple[str, str], Any] | None = None,
+    ):
+        self._session = session
+        self._region = region
+        self._account_id = account_id
+        self._config = config or default_config()
+        # Pre-made clients by (service, region): the seam tests use for botocore Stubbers.
+        self._clients: dict[tuple[str, str], BaseClient] = dict(clients or {})
+        # boto3.Session.client is not thread-safe (clients themselves are).
+        self._lock = threading.Lock()
+
+    @property
+    def session(self) -> boto3.Session:
+        with self._lock:
+            if self._session is None:
+                self._session = boto3.Session()
+            return self._session
+
+    @property
+    def region(self) -> str:
+        """The region audited by regional checks: the one given, else the session's (AWS_REGION)."""
+        region = self._region or self.session.region_name
+        if not region:
+            raise SetupError("no AWS region is configured: set AWS_REGION or pass a region")
+        return region
+
+    @property
+    def known_account_id(self) -> str | None:
+        """The account id if it was given or already looked up; never calls AWS."""
+        return self._account_id
+
+    @property
+    def account_id(self) -> str:
+        if self._account_id is None:
+            self._account_id = self.client("sts").get_caller_identity()["Account"]
+        return self._account_id
+
+    def client(self, service: str, region: str | None = None) -> Any:
+        region = region or self.region
+        key = (service, region)
+        client = self._clients.get(key)
+        if client is None:
+            session = self.session
+            with self._lock:
+                client = self._clients.get(key)
+                if client is None:
+                    client = session.client(service, region_name=region, config=self._config)
+                    self._clients[key] = client
+        return client

@@ -1,0 +1,35 @@
+"""Daemon-thread futures.
+
+concurrent.futures.ThreadPoolExecutor joins its workers at interpreter exit, so one hung AWS call would
+keep the CLI (or a test run) alive forever. Here every task gets a daemon thread and a Future of its own:
+whoever stops waiting simply drops the Future, and a late result lands in an object nobody reads again.
+"""
+from __future__ import annotations
+
+import threading
+from concurrent.futures import Future
+from typing import Callable, Iterable, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def spawn(fn: Callable[..., R], *args: object, name: str = "preflight") -> "Future[R]":
+    future: Future[R] = Future()
+
+    def work() -> None:
+        if not future.set_running_or_notify_cancel():
+            return
+        try:
+            future.set_result(fn(*args))
+        except BaseException as exc:  # handed to whoever reads the future
+            future.set_exception(exc)
+
+    threading.Thread(target=work, name=name, daemon=True).start()
+    return future
+
+
+def fan_out(fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
+    """fn over items, all at once; results in order. The first exception (in item order) is raised."""
+    futures = [spawn(fn, item) for item in items]
+    return [f.result() for f in futures]

@@ -1,0 +1,42 @@
+"""The Lambda entry point: crhelper wiring, nothing else. Delete answers SUCCESS at once."""
+from __future__ import annotations
+
+from preflight.protocol import GuardedResource
+
+helper = GuardedResource()
+
+try:  # anything broken below is answered FAILED (Create/Update) or SUCCESS (Delete), never silence
+    from preflight.aws import AwsAccess
+    from preflight.registry import default_registry
+    from preflight.resource import answer
+
+    registry = default_registry()
+except Exception as error:  # noqa: BLE001 - crhelper's init-failure path
+    helper.init_failure(error)
+
+_aws: "AwsAccess | None" = None  # one session and its clients per container, made on first use
+
+
+def _audit(event, context):
+    global _aws
+    if _aws is None:
+        _aws = AwsAccess(account_id=context.invoked_function_arn.split(":")[4])
+    result = answer(event, context.get_remaining_time_in_millis() / 1000, _aws, registry)
+    helper.Data.update(result.data)
+    helper.Reason = result.reason
+    if not result.succeeded:
+        helper.Status = "FAILED"
+    return result.physical_id
+
+
+helper.create(_audit)
+helper.update(_audit)
+
+
+@helper.delete
+def _delete(event, context):
+    return event.get("PhysicalResourceId")
+
+
+def handler(event, context):
+    helper(event, context)

@@ -1,0 +1,100 @@
+"""crhelper, configured against its hostile defaults and made to answer exactly once.
+
+- INFO logging (crhelper's DEBUG default logs the event, pre-signed ResponseURL included);
+- no sleep on Delete (crhelper waits up to 120 s by default);
+- the response PUT is checked and bounded (see preflight.delivery), and sent once per request even when
+  crhelper's own timeout timer fires while the handler is still answering;
+- Delete succeeds even when the function failed to initialise, so a rollback or a delete never sticks;
+- a malformed event is answered FAILED when it carries a usable ResponseURL, and never answered to a
+  URL left over from an earlier request.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from crhelper import CfnResource
+from crhelper.resource_helper import FAILED, SUCCESS
+
+from preflight.delivery import deliver, host_of
+from preflight.runner import Deadline
+
+logger = logging.getLogger(__name__)
+
+REQUEST_TYPES = ("Create", "Update", "Delete")
+REQUIRED_FIELDS = ("RequestType", "ResponseURL", "StackId", "RequestId", "LogicalResourceId")
+# Time kept back at the very end of the invocation so the last delivery attempt returns before Lambda
+# freezes the process.
+DELIVERY_MARGIN_S = 0.1
+
+
+def malformation(event: Any) -> str | None:
+    """What is wrong with an event's envelope, if anything."""
+    if not isinstance(event, dict):
+        return "the event is not a JSON object"
+    missing = [name for name in REQUIRED_FIELDS if not isinstance(event.get(name), str) or not event.get(name)]
+    if missing:
+        return f"the event lacks {', '.join(missing)}"
+    if event["RequestType"] not in REQUEST_TYPES:
+        return f"unknown RequestType '{event['RequestType']}' (expected Create, Update or Delete)"
+    return None
+
+
+class GuardedResource(CfnResource):
+    def __init__(self) -> None:
+        super().__init__(json_logging=False, log_level="INFO", boto_level="ERROR", sleep_on_delete=0)
+        self._send_lock = threading.Lock()
+        self._answered = True  # nothing to answer until a request arrives
+        self._delivery_deadline = Deadline.after(0)
+
+    def __call__(self, event: Any, context: Any) -> None:
+        self._delivery_deadline = Deadline.after(context.get_remaining_time_in_millis() / 1000 - DELIVERY_MARGIN_S)
+        problem = malformation(event)
+        url = event.get("ResponseURL") if isinstance(event, dict) else None
+        with self._send_lock:
+            self._answered = False
+            self._response_url = url if isinstance(url, str) else ""
+        if problem:
+            self._answer_malformed(event, problem)
+            return
+        if self._init_failed:
+            if event["RequestType"] == "Delete":
+                # Nothing was created by a function that could not start; never block a delete or a rollback.
+                self._answer_directly(event, SUCCESS, "Deleted (the auditor failed to start; nothing to clean up).")
+            else:
+                error = self._init_failed
+                self._answer_directly(
+                    event, FAILED, f"The preflight auditor failed to start ({type(error).__name__}: {error}); see its log."
+                )
+            return
+        super().__call__(event, context)
+
+    def _answer_malformed(self, event: Any, problem: str) -> None:
+        logger.error("malformed request: %s", problem)
+        if not self._response_url:
+            logger.error("no ResponseURL to answer; nothing sent")
+            return
+        self._answer_directly(event, FAILED, f"Malformed custom resource request: {problem}.")
+
+    def _answer_directly(self, event: dict, status: str, reason: str) -> None:
+        self.Status, self.Reason, self.Data = status, reason, {}
+        self.StackId = str(event.get("StackId", ""))
+        self.RequestId = str(event.get("RequestId", ""))
+        self.LogicalResourceId = str(event.get("LogicalResourceId", ""))
+        self.PhysicalResourceId = str(event.get("PhysicalResourceId") or f"{self.LogicalResourceId or 'preflight'}-unset")
+        self._send()
+
+    def _send(self, status: str | None = None, reason: str = "", send_response: Any = None) -> None:
+        with self._send_lock:
+            if self._answered:
+                logger.warning("a response was already sent for this request; not sending another")
+                return
+            self._answered = True
+        super()._send(status, reason, send_response=self._deliver)
+
+    def _deliver(self, url: str, response: dict, _ssl_verify: Any) -> None:
+        if not response.get("PhysicalResourceId"):
+            response["PhysicalResourceId"] = f"{response.get('LogicalResourceId') or 'preflight'}-unset"
+        logger.info("answering %s for %s to %s", response.get("Status"), response.get("LogicalResourceId"), host_of(url))
+        deliver(url, response, self._delivery_deadline)

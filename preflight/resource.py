@@ -1,0 +1,93 @@
+"""What the custom resource does on Create and Update: audit, judge, and shape the answer.
+
+Physical ids carry a digest of the properties they last succeeded with. During UPDATE_ROLLBACK,
+CloudFormation sends an Update with the previous properties and the old physical id; those match, so the
+rollback answers SUCCESS without re-auditing (an account that turned non-compliant must not strand the
+stack in UPDATE_ROLLBACK_FAILED). A passing Update returns a new physical id, so a later rollback of it is a
+Delete of the new id, which always succeeds.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from preflight.aws import AwsAccess
+from preflight.audit import run_audit
+from preflight.errors import PolicyError, PreflightError
+from preflight.model import Report
+from preflight.policy import policy_from_properties
+from preflight.registry import Registry
+from preflight.report import MAX_REASON_CHARS, reason, report_to_json, response_data
+from preflight.runner import Deadline
+
+logger = logging.getLogger(__name__)
+
+# Time kept back from the Lambda's remaining time for judging, logging and delivering the response.
+MIN_RESPONSE_RESERVE_S = 1.0
+MAX_RESPONSE_RESERVE_S = 5.0
+RESPONSE_RESERVE_FRACTION = 0.2
+
+
+@dataclass(frozen=True)
+class Answer:
+    succeeded: bool
+    physical_id: str
+    reason: str
+    data: Mapping[str, str]
+
+
+def audit_deadline(remaining_s: float) -> Deadline:
+    reserve = min(MAX_RESPONSE_RESERVE_S, max(MIN_RESPONSE_RESERVE_S, remaining_s * RESPONSE_RESERVE_FRACTION))
+    return Deadline.after(remaining_s - reserve)
+
+
+def properties_digest(properties: Any) -> str:
+    canonical = json.dumps(properties, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def physical_id_for(event: Mapping[str, Any]) -> str:
+    return f"{event['LogicalResourceId']}-{properties_digest(event.get('ResourceProperties'))}"
+
+
+def is_rollback_or_repeat(event: Mapping[str, Any]) -> bool:
+    """An Update back to the properties the current physical id succeeded with."""
+    return event.get("RequestType") == "Update" and event.get("PhysicalResourceId") == physical_id_for(event)
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= MAX_REASON_CHARS else text[: MAX_REASON_CHARS - 1] + "…"
+
+
+def answer(event: Mapping[str, Any], remaining_s: float, aws: AwsAccess, registry: Registry) -> Answer:
+    new_id = physical_id_for(event)
+    # A failed Update must keep the id it had; a failed Create still needs one, for the rollback's Delete.
+    id_if_failed = str(event.get("PhysicalResourceId") or new_id)
+    if is_rollback_or_repeat(event):
+        return Answer(
+            True, new_id, "PASS: properties unchanged from the last successful audit (rollback); not re-audited.",
+            {"Verdict": "PASS", "FailedChecks": "", "PassedChecks": ""},
+        )
+    try:
+        policy = policy_from_properties(event.get("ResourceProperties"), registry)
+    except PolicyError as error:
+        logger.error("invalid properties: %s", error)
+        return Answer(False, id_if_failed, _short(f"Invalid Custom::Preflight properties: {error}."), {})
+    try:
+        report = run_audit(policy, aws, audit_deadline(remaining_s))
+    except PreflightError as error:
+        logger.error("the audit could not run: %s", error)
+        return Answer(False, id_if_failed, _short(f"The audit could not run: {error}."), {})
+    log_report(report, event)
+    blocked = policy.blocks(report.verdict)
+    return Answer(not blocked, id_if_failed if blocked else new_id, reason(report), response_data(report))
+
+
+def log_report(report: Report, event: Mapping[str, Any]) -> None:
+    logger.info(
+        report_to_json(report),
+        extra={"preflight_report": report, "stack_id": event.get("StackId"), "logical_id": event.get("LogicalResourceId")},
+    )

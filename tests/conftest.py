@@ -1,0 +1,76 @@
+"""Every test runs inside moto, and any connection that would leave this machine fails the test."""
+from __future__ import annotations
+
+import ipaddress
+import os
+import socket
+
+import pytest
+
+# Set before boto3/moto/crhelper read them: fake credentials, a region, no X-Ray noise.
+os.environ.update(
+    AWS_ACCESS_KEY_ID="testing",
+    AWS_SECRET_ACCESS_KEY="testing",
+    AWS_SESSION_TOKEN="testing",
+    AWS_DEFAULT_REGION="us-east-1",
+    AWS_REGION="us-east-1",
+    AWS_XRAY_SDK_ENABLED="false",
+)
+os.environ.pop("AWS_PROFILE", None)
+
+from moto import mock_aws  # noqa: E402
+
+from sim.cloudformation import FakeLambdaContext, start_response_server  # noqa: E402
+
+_real_connect = socket.socket.connect
+
+
+def _loopback_only(sock: socket.socket, address) -> None:
+    host = address[0] if isinstance(address, tuple) else None
+    if host is not None:
+        try:
+            if not ipaddress.ip_address(host).is_loopback:
+                raise AssertionError(f"test tried to reach {host}: only loopback is allowed")
+        except ValueError:
+            if host != "localhost":
+                raise AssertionError(f"test tried to reach {host}: only loopback is allowed")
+    return _real_connect(sock, address)
+
+
+@pytest.fixture(autouse=True)
+def _no_network_and_moto(monkeypatch):
+    monkeypatch.setattr(socket.socket, "connect", _loopback_only)
+    with mock_aws():
+        yield
+
+
+@pytest.fixture(scope="session")
+def response_server(tmp_path_factory):
+    server = start_response_server(str(tmp_path_factory.mktemp("cfn")))
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def cfn(response_server):
+    response_server.reset()
+    return response_server
+
+
+@pytest.fixture
+def lambda_context():
+    return FakeLambdaContext(remaining_s=30)
+
+
+@pytest.fixture
+def run_check():
+    """Runs one check function against the (moto) account, as the runner would hand it over."""
+    from preflight.aws import AwsAccess
+    from preflight.context import CheckContext
+    from sim.cloudformation import ACCOUNT_ID, REGION
+
+    def run(check, region: str = REGION, aws: AwsAccess | None = None):
+        aws = aws or AwsAccess(region=region, account_id=ACCOUNT_ID)
+        return check.run(CheckContext(aws, region))
+
+    return run
