@@ -29,15 +29,16 @@ class Policy:
         return verdict is Verdict.FAIL and self.mode is Mode.ENFORCE
 
 
-def _suggest(value: str, choices: Iterable[str]) -> str:
+def _suggest(value: str, choices: Iterable[str], *, list_all: bool = True) -> str:
+    """' (did you mean X?)', else the valid choices when they are few, else nothing."""
     choices = list(choices)
     close = difflib.get_close_matches(value, choices, n=1, cutoff=0.4) or difflib.get_close_matches(
         value.lower(), [c.lower() for c in choices], n=1, cutoff=0.4
     )
     if close:
         match = next((c for c in choices if c.lower() == close[0].lower()), close[0])
-        return f"did you mean '{match}'?"
-    return "valid: " + ", ".join(choices)
+        return f" (did you mean '{match}'?)"
+    return f" (valid: {', '.join(choices)})" if list_all else ""
 
 
 def _type_name(value: Any) -> str:
@@ -55,7 +56,7 @@ def policy_from_properties(properties: Any, registry: Registry) -> Policy:
     problems: list[str] = []
     for key in properties:
         if key not in PROPERTIES and key not in CLOUDFORMATION_PROPERTIES:
-            problems.append(f"unknown property '{key}' ({_suggest(str(key), PROPERTIES)})")
+            problems.append(f"unknown property '{key}'{_suggest(str(key), PROPERTIES)}")
 
     checks = tuple(registry)
     if CHECKS in properties:
@@ -67,7 +68,7 @@ def policy_from_properties(properties: Any, registry: Registry) -> Policy:
         else:
             for check_id in ids:
                 if check_id not in registry:
-                    problems.append(f"unknown check '{check_id}' ({_suggest(check_id, registry.ids)})")
+                    problems.append(f"unknown check '{check_id}'{_suggest(check_id, registry.ids, list_all=False)}")
             checks = tuple(registry.get(i) for i in dict.fromkeys(ids) if i in registry)
 
     mode = Mode.ENFORCE
@@ -77,7 +78,7 @@ def policy_from_properties(properties: Any, registry: Registry) -> Policy:
         if not isinstance(value, str):
             problems.append(f"'{MODE}' must be a string ({' or '.join(valid)}), not {_type_name(value)}")
         elif value not in valid:
-            problems.append(f"unknown {MODE} '{value}' ({_suggest(value, valid)})")
+            problems.append(f"unknown {MODE} '{value}'{_suggest(value, valid)}")
         else:
             mode = Mode(value)
 

@@ -105,14 +105,13 @@ class ResponseServer:
                 with server._arrived:
                     server.attempts += 1
                     failing = server.attempts <= server.failures
-                status = server.failure_status if failing else 200
-                self.send_response(status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-                if not failing:
+                if not failing:  # recorded before the answer, so the sender never sees 200 first
                     with server._arrived:
                         server.received.append(ReceivedResponse(self.path, json.loads(raw), time.monotonic()))
                         server._arrived.notify_all()
+                self.send_response(server.failure_status if failing else 200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
 
             def log_message(self, *args: Any) -> None:
                 pass

@@ -1,0 +1,32 @@
+"""Invoking the real Lambda handler the way CloudFormation does, and reading what it answered."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from preflight import handler
+from sim.cloudformation import FakeLambdaContext, ResponseServer, event
+
+
+@dataclass
+class Invocation:
+    event: dict[str, Any]
+    context: FakeLambdaContext
+    responses: list[dict[str, Any]]
+    arrived_at: list[float]
+
+    @property
+    def response(self) -> dict[str, Any]:
+        assert len(self.responses) == 1, f"expected exactly one response, got {len(self.responses)}"
+        return self.responses[0]
+
+
+def invoke(cfn: ResponseServer, request_type: str, properties: dict | None = None, *,
+           remaining_s: float = 30.0, **event_fields: Any) -> Invocation:
+    before = len(cfn.received)
+    request = event(request_type, "", properties, **event_fields)
+    request["ResponseURL"] = cfn.url(request["RequestId"])
+    context = FakeLambdaContext(remaining_s)
+    handler.handler(request, context)
+    received = cfn.received[before:]
+    return Invocation(request, context, [r.body for r in received], [r.received_at for r in received])
