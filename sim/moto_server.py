@@ -1,0 +1,31 @@
+"""moto as a real HTTP server on 127.0.0.1, for code that must run in another process (the packaged zip)."""
+from __future__ import annotations
+
+import socket
+
+from moto.server import ThreadedMotoServer
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_moto_server() -> tuple[ThreadedMotoServer, str]:
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    return server, f"http://127.0.0.1:{port}"
+
+
+def client_environment(endpoint: str) -> dict[str, str]:
+    """Environment that points boto3 at the server. s3control's '{AccountId}.' host prefix cannot be turned
+    off, so its requests go through the server as an HTTP proxy instead."""
+    return {
+        "AWS_ENDPOINT_URL": endpoint,
+        "HTTP_PROXY": endpoint,
+        "http_proxy": endpoint,
+        "NO_PROXY": "localhost",
+        "no_proxy": "localhost",
+    }
