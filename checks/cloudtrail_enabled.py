@@ -182,7 +182,7 @@ def run(ctx: CheckContext) -> Result:
         # An unreadable multi-region trail might be the compliant one: that is no verdict.
         raise EvaluationError(unreadable[0].error_code or "Unknown", "; ".join(describe(a) for a in unreadable))
     return failed(
-        "No multi-region trail is logging read and write management events: "
+        "No multi-region trail logs all management events: "
         + "; ".join(describe(a) for a in assessments)
         + ".",
         trails=assessments,

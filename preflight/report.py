@@ -7,9 +7,12 @@ import json
 import textwrap
 from typing import Any
 
-from preflight.model import Finding, Mode, Report, Status
+from preflight.model import Finding, Mode, Report, Severity, Status
 
 MAX_REASON_CHARS = 256  # CloudFormation's limit; crhelper would cut a longer one from the front
+MAX_ID_LIST_CHARS = 1500  # per Data attribute: two of them, the Reason and the envelope stay under 4096 bytes
+MIN_DETAIL_CHARS = 24  # a shorter cut of a check's message says nothing useful
+_SEVERITY_ORDER = list(Severity)
 
 
 def _status_label(finding: Finding) -> str:
@@ -26,26 +29,55 @@ def headline(report: Report) -> str:
     return f"{report.verdict.value}{suffix}"
 
 
+def _share_out(lengths: list[int], room: int) -> list[int]:
+    """Water-filling: short messages get all they need, long ones split what is left equally."""
+    budgets = [0] * len(lengths)
+    pending = sorted(range(len(lengths)), key=lambda i: lengths[i])
+    while pending:
+        share = room // len(pending)
+        index = pending.pop(0)
+        budgets[index] = min(lengths[index], share)
+        room -= budgets[index]
+    return budgets
+
+
 def reason(report: Report, limit: int = MAX_REASON_CHARS) -> str:
-    """Most important first: verdict, every failing check id, then as much of each message as fits."""
-    failures = report.failures
+    """Most important first: the verdict, then every failing check id with as much of its message as fits,
+    most severe first."""
+    failures = sorted(report.failures, key=lambda f: _SEVERITY_ORDER.index(f.check.severity))
     if not failures:
         return _fit(f"{headline(report)}: all {len(report.findings)} checks passed.", limit)
     labels = [_status_label(f) for f in failures]
-    head = f"{headline(report)}: {', '.join(labels)}."
-    shown = len(labels)
-    while len(head) > limit and shown > 1:  # too many to name: name what fits and count the rest
-        shown -= 1
-        head = f"{headline(report)}: {', '.join(labels[:shown])} +{len(labels) - shown} more."
-    details = " ".join(f"[{f.check.id}] {f.message}" for f in failures[:shown])
-    return _fit(f"{head} {details}", limit)
+    bare = f"{headline(report)}: {' | '.join(labels)}"
+    if len(bare) > limit:  # too many to name: name what fits and count the rest
+        for shown in range(len(labels) - 1, 0, -1):
+            text = f"{headline(report)}: {', '.join(labels[:shown])} +{len(labels) - shown} more"
+            if len(text) <= limit:
+                break
+        return _fit(text, limit)
+    separator = ": "
+    budgets = _share_out([len(separator + f.message) for f in failures], limit - len(bare))
+    parts = []
+    for label, finding, budget in zip(labels, failures, budgets):
+        detail = separator + finding.message
+        parts.append(label + (_fit(detail, budget) if budget >= MIN_DETAIL_CHARS or budget >= len(detail) else ""))
+    return _fit(f"{headline(report)}: {' | '.join(parts)}", limit)
+
+
+def _id_list(findings: tuple[Finding, ...], limit: int = MAX_ID_LIST_CHARS) -> str:
+    ids = [f.check.id for f in findings]
+    text = ",".join(ids)
+    while len(text) > limit and ids:  # keep the whole response under CloudFormation's 4096 bytes
+        ids.pop()
+        text = ",".join(ids) + f",+{len(findings) - len(ids)} more"
+    return text
 
 
 def response_data(report: Report) -> dict[str, str]:
     return {
         "Verdict": report.verdict.value,
-        "FailedChecks": ",".join(f.check.id for f in report.failures),
-        "PassedChecks": ",".join(f.check.id for f in report.passes),
+        "FailedChecks": _id_list(report.failures),
+        "PassedChecks": _id_list(report.passes),
     }
 
 
@@ -102,7 +134,7 @@ def render_table(report: Report, width: int = 100) -> str:
     indent = w_status + w_sev + w_id + 6
     lines = [f"{'STATUS':<{w_status}}  {'SEVERITY':<{w_sev}}  {'CHECK':<{w_id}}  MESSAGE"]
     for status, severity, check_id, message in rows:
-        wrapped = textwrap.wrap(message, max(30, width - indent)) or [""]
+        wrapped = textwrap.wrap(message, max(30, width - indent), break_on_hyphens=False) or [""]
         lines.append(f"{status:<{w_status}}  {severity:<{w_sev}}  {check_id:<{w_id}}  {wrapped[0]}")
         lines.extend(" " * indent + more for more in wrapped[1:])
     failures = report.failures
@@ -111,7 +143,8 @@ def render_table(report: Report, width: int = 100) -> str:
         lines.append("How to fix:")
         for f in failures:
             lines.append(f"- {f.check.id}: {f.check.title}")
-            lines.extend(textwrap.wrap(f.check.remediation, width, initial_indent="    ", subsequent_indent="    "))
+            lines.extend(textwrap.wrap(f.check.remediation, width, initial_indent="    ", subsequent_indent="    ",
+                                       break_on_hyphens=False))
             lines.append(f"    {f.check.remediation_url}")
     lines.append("")
     lines.append(f"Verdict: {headline(report)}  ({len(report.passes)} passed, {len(failures)} failed, "

@@ -42,7 +42,7 @@ def test_reason_explains_what_is_wrong(cfn):
     set_root_mfa(False)
     response = invoke(cfn, "Create").response
     assert response["Reason"] == (
-        "FAIL: root-account-mfa-enabled. [root-account-mfa-enabled] The root user has no MFA device."
+        "FAIL: root-account-mfa-enabled: The root user has no MFA device."
     )
     assert response["Data"]["FailedChecks"] == "root-account-mfa-enabled"
 
@@ -162,7 +162,7 @@ def test_a_check_that_raises_is_an_error_and_fails_the_audit(cfn, catalogue):
     set_root_mfa(True)
     response = invoke(cfn, "Create", {"Checks": ["exploding", "root-account-mfa-enabled"]}).response
     assert response["Status"] == "FAILED"
-    assert response["Reason"].startswith("FAIL: exploding (ERROR).")
+    assert response["Reason"].startswith("FAIL: exploding (ERROR): ")
     assert "internal error in the check: KeyError" in response["Reason"]
     assert response["Data"]["PassedChecks"] == "root-account-mfa-enabled"
 
@@ -176,7 +176,7 @@ def test_a_check_that_hangs_is_a_timeout_and_the_answer_still_arrives_before_the
         response = invocation.response
         assert invocation.arrived_at[0] < invocation.context.deadline
         assert response["Status"] == "FAILED"
-        assert response["Reason"].startswith("FAIL: hanging (TIMEOUT).")
+        assert response["Reason"].startswith("FAIL: hanging (TIMEOUT): did not finish within")
         assert response["Data"]["PassedChecks"] == "root-account-mfa-enabled"
     finally:
         release.set()

@@ -105,5 +105,5 @@ def test_packaged_handler_answers_from_an_empty_folder(unpacked, runtime, moto_e
     assert answers["r1"]["Status"] == "SUCCESS", answers["r1"]["Reason"]
     assert answers["r1"]["Data"]["PassedChecks"] == "s3-account-level-public-access-blocks"
     assert answers["r2"]["Status"] == "FAILED"
-    assert answers["r2"]["Reason"].startswith("FAIL: root-account-mfa-enabled.")
+    assert answers["r2"]["Reason"] == "FAIL: root-account-mfa-enabled: The root user has no MFA device."
     assert answers["r3"]["Status"] == "SUCCESS"

@@ -1,0 +1,34 @@
+"""The catalogue: complete metadata beside every check, and a registry that refuses duplicate ids."""
+import re
+
+import pytest
+
+from checks import ALL_CHECKS
+from preflight.model import Severity
+from preflight.registry import DuplicateCheckError, Registry, default_registry
+
+
+def test_registry_refuses_a_duplicate_id():
+    with pytest.raises(DuplicateCheckError, match="cloudtrail-enabled"):
+        Registry((*ALL_CHECKS, ALL_CHECKS[0]))
+
+
+def test_the_four_headline_checks_are_in_the_catalogue():
+    assert default_registry().ids == (
+        "cloudtrail-enabled",
+        "root-account-mfa-enabled",
+        "s3-account-level-public-access-blocks",
+        "config-recording-enabled",
+    )
+
+
+@pytest.mark.parametrize("check", ALL_CHECKS, ids=lambda c: c.id)
+def test_every_check_declares_complete_metadata(check):
+    meta = check.meta
+    assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", meta.id)
+    assert meta.title and isinstance(meta.severity, Severity)
+    assert re.fullmatch(r"\d+(\.\d+)+", meta.controls.cis_aws_v3)
+    assert re.fullmatch(r"[A-Za-z0-9]+\.\d+", meta.controls.security_hub)
+    assert len(meta.remediation) > 40
+    assert meta.remediation_url.startswith("https://docs.aws.amazon.com/")
+    assert meta.iam_actions and all(re.fullmatch(r"[a-z0-9-]+:[A-Za-z]+", a) for a in meta.iam_actions)

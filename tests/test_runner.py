@@ -1,0 +1,82 @@
+"""The runner: parallel, one deadline, never raises, and late workers cannot touch a later run."""
+import threading
+import time
+
+from preflight.aws import AwsAccess
+from preflight.context import CheckContext
+from preflight.model import Check, CheckMeta, Controls, Severity, Status, failed, passed
+from preflight.runner import Deadline, Runner
+
+
+def meta(check_id: str) -> CheckMeta:
+    return CheckMeta(check_id, check_id, Severity.LOW, Controls(), "fix", "https://docs.aws.amazon.com/", ())
+
+
+CTX = CheckContext(AwsAccess(region="us-east-1", account_id="123456789012"), "us-east-1")
+
+
+def sleeper(check_id: str, seconds: float) -> Check:
+    return Check(meta(check_id), lambda ctx: (time.sleep(seconds), passed("slept"))[1])
+
+
+def test_checks_run_in_parallel():
+    checks = [sleeper(f"s{i}", 0.3) for i in range(8)]
+    started = time.monotonic()
+    findings = Runner().run(checks, CTX, Deadline.after(5))
+    assert time.monotonic() - started < 1.0  # 8 x 0.3 s in sequence would be 2.4 s
+    assert [f.status for f in findings] == [Status.PASS] * 8
+
+
+def test_a_check_past_the_deadline_is_a_timeout_and_the_others_keep_their_results():
+    release = threading.Event()
+    hung = Check(meta("hung"), lambda ctx: (release.wait(), passed("late"))[1])
+    started = time.monotonic()
+    findings = Runner().run([hung, sleeper("quick", 0.01)], CTX, Deadline.after(0.5))
+    assert 0.5 <= time.monotonic() - started < 0.8
+    assert [(f.check.id, f.status) for f in findings] == [("hung", Status.TIMEOUT), ("quick", Status.PASS)]
+    release.set()
+
+
+def test_a_late_worker_cannot_write_into_a_later_run():
+    release = threading.Event()
+    calls = []
+
+    def sometimes_slow(ctx):
+        calls.append(1)
+        if len(calls) == 1:
+            release.wait()
+            return passed("stale answer from the first run")
+        return failed("fresh answer")
+
+    check = Check(meta("flip"), sometimes_slow)
+    first = Runner().run([check], CTX, Deadline.after(0.2))
+    release.set()  # the first run's worker now finishes, after its run has answered
+    second = Runner().run([check], CTX, Deadline.after(2))
+    time.sleep(0.05)
+    assert first[0].status is Status.TIMEOUT
+    assert second[0].status is Status.FAIL and second[0].message == "fresh answer"
+
+
+def test_exceptions_become_error_findings_with_a_code():
+    from botocore.exceptions import ClientError
+
+    def denied(ctx):
+        raise ClientError({"Error": {"Code": "AccessDenied", "Message": "not authorized"}}, "GetAccountSummary")
+
+    [finding] = Runner().run([Check(meta("denied"), denied)], CTX, Deadline.after(2))
+    assert finding.status is Status.ERROR
+    assert finding.error_code == "AccessDenied"
+    assert "not authorized" in finding.message
+
+
+def test_a_check_returning_garbage_is_an_error_not_a_pass():
+    [finding] = Runner().run([Check(meta("garbage"), lambda ctx: "PASS")], CTX, Deadline.after(2))
+    assert finding.status is Status.ERROR
+    assert "returned str" in finding.message
+
+
+def test_no_time_left_still_answers_at_once():
+    started = time.monotonic()
+    findings = Runner().run([sleeper("s", 1)], CTX, Deadline.after(0))
+    assert time.monotonic() - started < 0.1
+    assert findings[0].status is Status.TIMEOUT

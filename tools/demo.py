@@ -1,0 +1,131 @@
+"""make demo: the auditor against an embedded simulated AWS account (moto), no credentials, no network.
+
+Deploys examples/drop-in.yaml's Custom::Preflight twice: first into an account that breaks the baseline
+(the stack rolls back, and the Events tab says why), then, after fixing the account, again (it passes).
+Each step invokes the real Lambda handler with a CloudFormation event; its response is received by a local
+HTTPS server standing in for CloudFormation's pre-signed URL.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import tempfile
+import textwrap
+import time
+
+os.environ.update(
+    AWS_ACCESS_KEY_ID="demo",
+    AWS_SECRET_ACCESS_KEY="demo",
+    AWS_DEFAULT_REGION="us-east-1",
+    AWS_REGION="us-east-1",
+    AWS_XRAY_SDK_ENABLED="false",
+)
+for variable in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"):
+    os.environ.pop(variable, None)
+
+import boto3  # noqa: E402
+from moto import mock_aws  # noqa: E402
+
+from preflight.model import Report  # noqa: E402
+from preflight.report import render_table  # noqa: E402
+from sim import account  # noqa: E402
+from sim.cloudformation import ACCOUNT_ID, FakeLambdaContext, event, start_response_server  # noqa: E402
+
+WIDTH = 100
+BOLD, RED, GREEN, DIM, RESET = ("\033[1m", "\033[31m", "\033[32m", "\033[2m", "\033[0m") if sys.stdout.isatty() else ("",) * 5
+
+
+class ReportCatcher(logging.Handler):
+    """Keeps the report the handler logs, as CloudWatch Logs would."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.reports: list[Report] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        report = getattr(record, "preflight_report", None)
+        if report is not None:
+            self.reports.append(report)
+
+
+def heading(text: str) -> None:
+    print(f"\n{BOLD}{text}{RESET}\n{'=' * len(text)}")
+
+
+def stack_event(logical_id: str, resource_type: str, status: str, reason: str = "") -> None:
+    colour = RED if "FAILED" in status or "ROLLBACK" in status else GREEN if "COMPLETE" in status else ""
+    head = f"  {logical_id:<11} {resource_type:<28} {colour}{status:<20}{RESET}"
+    lines = textwrap.wrap(reason, WIDTH - 64, break_on_hyphens=False) or [""]
+    print(f"{head} {lines[0]}")
+    for line in lines[1:]:
+        print(" " * 63 + f" {line}")
+
+
+def invoke(handler, server, request_type: str, properties: dict, **fields) -> dict:
+    before = len(server.received)
+    request = event(request_type, "", properties, **fields)
+    request["ResponseURL"] = server.url(request["RequestId"])
+    started = time.monotonic()
+    handler(request, FakeLambdaContext(remaining_s=60))
+    [answer] = server.received[before:]
+    answer.body["_elapsed_s"] = time.monotonic() - started
+    return answer.body
+
+
+def break_the_account() -> None:
+    account.create_trail("app-logs", multi_region=False)  # logs, but only in one region
+    account.put_public_access_block(RestrictPublicBuckets=False)  # three of four
+    account.start_config_recorder(recording=False)  # created, never started
+    # root MFA: off, as in every new moto account
+
+
+def fix_the_account() -> None:
+    account.create_trail("org-audit")  # multi-region, logging, all management events
+    account.set_root_mfa(True)
+    account.put_public_access_block()
+    boto3.client("config", region_name="us-east-1").start_configuration_recorder(ConfigurationRecorderName="default")
+
+
+def main() -> int:
+    catcher = ReportCatcher()
+    logging.getLogger("preflight").addHandler(catcher)
+    server = start_response_server(tempfile.mkdtemp(prefix="preflight-demo-"))
+    properties = {"ServiceTimeout": "120", "Revision": "deploy-1", "Mode": "enforce"}
+    with mock_aws():
+        from preflight.handler import handler
+
+        heading(f"1. Deploying examples/drop-in.yaml into account {ACCOUNT_ID}, which breaks the baseline")
+        break_the_account()
+        created = invoke(handler, server, "Create", properties)
+        print(f"\nWhat CloudFormation shows in the stack's Events tab (answered in {created['_elapsed_s']:.2f} s):")
+        stack_event("Preflight", "Custom::Preflight", "CREATE_IN_PROGRESS")
+        stack_event("Preflight", "Custom::Preflight", f"CREATE_{created['Status'].replace('SUCCESS', 'COMPLETE')}", created["Reason"])
+        stack_event("app", "AWS::CloudFormation::Stack", "ROLLBACK_IN_PROGRESS",
+                    "The following resource(s) failed to create: [Preflight]. AppBucket and AppQueue were never started.")
+        deleted = invoke(handler, server, "Delete", properties, physical_id=created["PhysicalResourceId"])
+        stack_event("Preflight", "Custom::Preflight", f"DELETE_{deleted['Status'].replace('SUCCESS', 'COMPLETE')}")
+        stack_event("app", "AWS::CloudFormation::Stack", "ROLLBACK_COMPLETE")
+        print(f"\nThe audit, as the function logged it (CloudWatch Logs):\n")
+        print(textwrap.indent(render_table(catcher.reports[-1], WIDTH - 2), "  "))
+
+        heading("2. The same deployment after the account is fixed")
+        fix_the_account()
+        passed = invoke(handler, server, "Create", {**properties, "Revision": "deploy-2"})
+        print(f"\nWhat CloudFormation shows (answered in {passed['_elapsed_s']:.2f} s):")
+        stack_event("Preflight", "Custom::Preflight", "CREATE_IN_PROGRESS")
+        stack_event("Preflight", "Custom::Preflight", f"CREATE_{passed['Status'].replace('SUCCESS', 'COMPLETE')}")
+        stack_event("AppBucket", "AWS::S3::Bucket", "CREATE_COMPLETE")
+        stack_event("AppQueue", "AWS::SQS::Queue", "CREATE_COMPLETE")
+        stack_event("app", "AWS::CloudFormation::Stack", "CREATE_COMPLETE")
+        print(f"\n  Outputs: PreflightVerdict = {passed['Data']['Verdict']}")
+        print(f"\nThe audit:\n")
+        print(textwrap.indent(render_table(catcher.reports[-1], WIDTH - 2), "  "))
+    server.close()
+    ok = created["Status"] == "FAILED" and deleted["Status"] == "SUCCESS" and passed["Status"] == "SUCCESS"
+    print(f"\n{DIM}Next: `make test` runs the suite; README.md shows how to deploy cfn/preflight.yaml.{RESET}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
