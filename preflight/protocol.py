@@ -1,7 +1,7 @@
 """crhelper, configured against its hostile defaults and made to answer exactly once.
 
 - INFO logging (crhelper's DEBUG default logs the event, pre-signed ResponseURL included);
-- no sleep on Delete (crhelper waits up to 120 s by default);
+- no sleep on Delete (crhelper waits up to 120 s by default), and no unused polling clients;
 - the response PUT is checked and bounded (see preflight.delivery), and sent once per request even when
   crhelper's own timeout timer fires while the handler is still answering;
 - Delete succeeds even when the function failed to initialise, so a rollback or a delete never sticks;
@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from typing import Any
 
@@ -43,7 +44,19 @@ def malformation(event: Any) -> str | None:
 
 class GuardedResource(CfnResource):
     def __init__(self) -> None:
-        super().__init__(json_logging=False, log_level="INFO", boto_level="ERROR", sleep_on_delete=0)
+        # crhelper's constructor builds lambda, events and logs clients for its polling mode, which
+        # preflight never uses: ~100 ms of every cold start, and a FAILED for every request when AWS_REGION
+        # is unset. It skips them when AWS_SAM_LOCAL is set, so set that for the constructor only.
+        sam_local = os.environ.get("AWS_SAM_LOCAL")
+        os.environ["AWS_SAM_LOCAL"] = "preflight"
+        try:
+            super().__init__(json_logging=False, log_level="INFO", boto_level="ERROR", sleep_on_delete=0)
+        finally:
+            if sam_local is None:
+                del os.environ["AWS_SAM_LOCAL"]
+            else:
+                os.environ["AWS_SAM_LOCAL"] = sam_local
+        self._sam_local = sam_local
         self._send_lock = threading.Lock()
         self._answered = True  # nothing to answer until a request arrives
         self._delivery_deadline = Deadline.after(0)

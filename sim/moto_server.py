@@ -1,6 +1,7 @@
 """moto as a real HTTP server on 127.0.0.1, for code that must run in another process (the packaged zip)."""
 from __future__ import annotations
 
+import logging
 import socket
 
 from moto.server import ThreadedMotoServer
@@ -13,6 +14,7 @@ def free_port() -> int:
 
 
 def start_moto_server() -> tuple[ThreadedMotoServer, str]:
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one access-log line per request otherwise
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()

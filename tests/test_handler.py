@@ -206,3 +206,8 @@ def test_the_full_report_is_logged_as_one_json_object(cfn, caplog):
     [trail_finding] = [f for f in report["findings"] if f["check"] == "cloudtrail-enabled"]
     assert trail_finding["evidence"]["trails"][0]["problems"] == ["is single-region"]
     assert trail_finding["remediation"]
+
+
+def test_helper_builds_no_aws_clients_at_import():
+    assert not hasattr(handler.helper, "_lambda_client")
+    assert handler.helper._sam_local is None  # the constructor-only switch is undone

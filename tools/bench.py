@@ -1,0 +1,132 @@
+"""make bench: figures for docs/performance.md, measured in one run. Not a test: nothing here asserts.
+
+- warm audit wall time, handler invoked to response received, with 100 ms added to every AWS call:
+  the checks in parallel (one audit) vs the same checks one after another (one audit per check);
+- AWS API calls one audit makes;
+- import + initialisation of the handler module vs `import boto3` alone (fresh processes, median);
+- peak RSS of one audit in a fresh process (moto runs as a separate server, so only the auditor counts).
+"""
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+LATENCY_S = 0.100
+WARM_RUNS = 5
+IMPORT_RUNS = 5
+
+os.environ.update(
+    AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_DEFAULT_REGION="us-east-1",
+    AWS_REGION="us-east-1", AWS_XRAY_SDK_ENABLED="false",
+)
+for variable in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"):
+    os.environ.pop(variable, None)
+
+calls: list[str] = []
+
+
+def _slow_call(model, **_):
+    calls.append(model.name)
+    time.sleep(LATENCY_S)
+
+
+def install_latency() -> None:
+    # Must happen before any botocore session exists, so every client gets the hook.
+    import botocore.handlers
+
+    botocore.handlers.BUILTIN_HANDLERS.append(("before-call.*.*", _slow_call))
+
+
+def warm_audits() -> dict[str, float]:
+    from moto import mock_aws
+
+    from checks import ALL_CHECKS
+    from sim.account import make_compliant
+    from sim.cloudformation import FakeLambdaContext, event, start_response_server
+
+    server = start_response_server(tempfile.mkdtemp(prefix="preflight-bench-"))
+
+    def invoke(properties: dict) -> float:
+        before = len(server.received)
+        request = event("Create", "", properties)
+        request["ResponseURL"] = server.url(request["RequestId"])
+        started = time.monotonic()
+        handler(request, FakeLambdaContext(60))
+        arrived = server.wait_for(before + 1)[-1].received_at
+        return arrived - started
+
+    with mock_aws():
+        from preflight.handler import handler
+
+        make_compliant()
+        invoke({})  # cold: creates the session and clients
+        calls.clear()
+        parallel = [invoke({}) for _ in range(WARM_RUNS)]
+        calls_per_audit = len(calls) / WARM_RUNS
+        sequential = [sum(invoke({"Checks": [c.id]}) for c in ALL_CHECKS) for _ in range(WARM_RUNS)]
+    server.close()
+    return {
+        "parallel_s": statistics.median(parallel),
+        "sequential_s": statistics.median(sequential),
+        "calls_per_audit": calls_per_audit,
+    }
+
+
+def _median_import(statement: str) -> float:
+    code = f"import time; t = time.perf_counter(); {statement}; print(time.perf_counter() - t)"
+    runs = [float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
+            for _ in range(IMPORT_RUNS)]
+    return statistics.median(runs)
+
+
+RSS_CHILD = """
+import json, resource, sys, time
+from preflight.handler import handler
+from sim.cloudformation import FakeLambdaContext, event
+request = event("Create", sys.argv[1])
+handler(request, FakeLambdaContext(60))
+print(json.dumps({"peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def peak_rss() -> float:
+    from sim.cloudformation import start_response_server
+    from sim.moto_server import client_environment, start_moto_server
+
+    moto_server, endpoint = start_moto_server()
+    cfn = start_response_server(tempfile.mkdtemp(prefix="preflight-bench-"))
+    try:
+        env = {**os.environ, **client_environment(endpoint)}
+        out = subprocess.run([sys.executable, "-c", RSS_CHILD, cfn.url("rss")], env=env, capture_output=True,
+                             text=True, check=True).stdout
+        assert cfn.wait_for(1), "the audit did not answer"
+        return json.loads(out.strip().splitlines()[-1])["peak_rss_mib"]
+    finally:
+        cfn.close()
+        moto_server.stop()
+
+
+def main() -> None:
+    handler_import = _median_import("import preflight.handler")
+    boto3_import = _median_import("import boto3")
+    rss = peak_rss()
+    install_latency()
+    warm = warm_audits()
+    print(f"preflight bench ({LATENCY_S * 1000:.0f} ms added to every AWS call; medians of {WARM_RUNS} warm runs)")
+    print(f"  warm audit, checks in parallel:        {warm['parallel_s'] * 1000:7.0f} ms  (floor: 200 ms, target <= 300 ms)")
+    print(f"  warm audit, checks one after another:  {warm['sequential_s'] * 1000:7.0f} ms")
+    print(f"  speed-up (sequential / parallel):      {warm['sequential_s'] / warm['parallel_s']:7.2f} x")
+    print(f"  AWS API calls per audit:               {warm['calls_per_audit']:7.0f}")
+    print(f"  import preflight.handler (with init):  {handler_import * 1000:7.0f} ms")
+    print(f"  import boto3 alone:                    {boto3_import * 1000:7.0f} ms")
+    print(f"  handler / boto3 import ratio:          {handler_import / boto3_import:7.2f} x")
+    print(f"  peak RSS, one audit, fresh process:    {rss:7.1f} MiB  (Lambda MemorySize 128 MiB)")
+
+
+if __name__ == "__main__":
+    main()
