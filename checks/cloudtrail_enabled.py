@@ -1,12 +1,13 @@
 """cloudtrail-enabled: a multi-region trail is logging read and write management events."""
 from __future__ import annotations
 
+from concurrent.futures import as_completed
 from dataclasses import dataclass, field
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from preflight.concurrency import fan_out
+from preflight.concurrency import fan_out, spawn
 from preflight.context import CheckContext
 from preflight.errors import EvaluationError
 from preflight.model import Check, CheckMeta, Controls, Result, Severity, failed, passed
@@ -169,14 +170,20 @@ def run(ctx: CheckContext) -> Result:
     trails = ctx.client("cloudtrail").describe_trails(includeShadowTrails=True)["trailList"]
     if not trails:
         return failed("No CloudTrail trail exists in this account.", trails=[])
-    assessments = fan_out(lambda trail: assess(ctx, trail), trails)
-    accepted = [a for a in assessments if a.accepted]
-    if accepted:
-        best = accepted[0]
-        kind = "organization trail" if best.organization_trail else "multi-region trail"
-        return passed(
-            f"The {kind} '{best.name}' is logging read and write management events.", trails=assessments
-        )
+    assessments = []
+    # The first acceptable trail settles it: a trail whose home region hangs cannot hold the verdict up.
+    for future in as_completed([spawn(assess, ctx, trail) for trail in trails]):
+        assessment = future.result()
+        assessments.append(assessment)
+        if assessment.accepted:
+            kind = "organization trail" if assessment.organization_trail else "multi-region trail"
+            return passed(
+                f"The {kind} '{assessment.name}' is logging read and write management events.",
+                trails=assessments,
+                unfinished=len(trails) - len(assessments),
+            )
+    order = [t.get("TrailARN", t["Name"]) for t in trails]
+    assessments.sort(key=lambda a: order.index(a.arn))
     unreadable = [a for a in assessments if a.error]
     if unreadable:
         # An unreadable multi-region trail might be the compliant one: that is no verdict.

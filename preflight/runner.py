@@ -35,7 +35,11 @@ class Deadline:
 def describe_error(error: BaseException) -> tuple[str, str]:
     """(error code, a message for a person) for anything a check may raise."""
     if isinstance(error, ClientError):
-        return error.response.get("Error", {}).get("Code", "ClientError"), str(error)
+        detail = error.response.get("Error", {})
+        code = detail.get("Code", "ClientError")
+        retries = error.response.get("ResponseMetadata", {}).get("RetryAttempts", 0)
+        tried = f" (after {retries + 1} attempts)" if retries else ""
+        return code, f"{code} calling {error.operation_name}{tried}: {detail.get('Message', '')}".rstrip(": ")
     if isinstance(error, EvaluationError):
         return error.code, str(error)
     if isinstance(error, BotoCoreError):
