@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -22,8 +23,9 @@ from tools.package import build
 RUNTIME_PACKAGES = ("boto3", "botocore", "jmespath", "s3transfer", "dateutil", "urllib3", "six")
 
 INVOKE = """
-import json, sys, time
+import json, logging, sys, time
 sys.path[:0] = sys.argv[1:3]
+logging.basicConfig(level=logging.DEBUG, stream=sys.stderr)  # as the Lambda runtime's root handler would
 started = time.monotonic()
 from preflight.handler import handler
 import preflight, crhelper
@@ -75,6 +77,19 @@ def test_zip_holds_the_engine_the_catalogue_and_crhelper_but_not_boto3(unpacked)
     assert not {"boto3", "botocore", "moto", "tests", "sim", "tools"} & top
 
 
+def run_packaged(folder: Path, runtime: Path, events: list[dict]) -> subprocess.CompletedProcess:
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("PYTHON")},
+        "AWS_REGION": REGION,
+        "AWS_DEFAULT_REGION": REGION,
+    }
+    return subprocess.run(
+        [sys.executable, "-S", "-c", INVOKE, str(folder), str(runtime), FUNCTION_ARN],
+        input="\n".join(json.dumps(e) for e in events),
+        env=env, capture_output=True, text=True, timeout=60, cwd=folder,
+    )
+
+
 def test_packaged_handler_answers_from_an_empty_folder(unpacked, runtime, moto_endpoint, cfn, monkeypatch):
     for key, value in client_environment(moto_endpoint).items():
         monkeypatch.setenv(key, value)
@@ -90,16 +105,7 @@ def test_packaged_handler_answers_from_an_empty_folder(unpacked, runtime, moto_e
         event("Create", cfn.url("r2"), {"Checks": ["root-account-mfa-enabled"]}, request_id="r2"),
         event("Delete", cfn.url("r3"), request_id="r3"),
     ]
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("PYTHON")},
-        "AWS_REGION": REGION,
-        "AWS_DEFAULT_REGION": REGION,
-    }
-    completed = subprocess.run(
-        [sys.executable, "-S", "-c", INVOKE, str(unpacked), str(runtime), FUNCTION_ARN],
-        input="\n".join(json.dumps(e) for e in events),
-        env=env, capture_output=True, text=True, timeout=60, cwd=unpacked,
-    )
+    completed = run_packaged(unpacked, runtime, events)
     assert completed.returncode == 0, completed.stderr
     answers = {r.body["RequestId"]: r.body for r in cfn.wait_for(3)}
     assert answers["r1"]["Status"] == "SUCCESS", answers["r1"]["Reason"]
@@ -107,3 +113,28 @@ def test_packaged_handler_answers_from_an_empty_folder(unpacked, runtime, moto_e
     assert answers["r2"]["Status"] == "FAILED"
     assert answers["r2"]["Reason"] == "FAIL: root-account-mfa-enabled: The root user has no MFA device."
     assert answers["r3"]["Status"] == "SUCCESS"
+    assert "answering FAILED" in completed.stderr
+    assert "X-Amz-Signature" not in completed.stderr + completed.stdout
+
+
+def test_a_check_module_that_fails_to_import_still_answers(unpacked, runtime, cfn, tmp_path):
+    broken = tmp_path / "task"
+    shutil.copytree(unpacked, broken)
+    (broken / "checks" / "root_account_mfa.py").write_text("raise ImportError('simulated broken deploy')\n")
+    events = [
+        event("Create", cfn.url("c"), request_id="c"),
+        event("Update", cfn.url("u"), {"Revision": "2"}, request_id="u"),
+        event("Delete", cfn.url("d"), request_id="d"),
+    ]
+    completed = run_packaged(broken, runtime, events)
+    assert completed.returncode == 0, completed.stderr
+    answers = {r.body["RequestId"]: r.body for r in cfn.wait_for(3)}
+    for request_id in ("c", "u"):
+        assert answers[request_id]["Status"] == "FAILED"
+        assert answers[request_id]["Reason"] == (
+            "The preflight auditor failed to start (ImportError: simulated broken deploy); see its log."
+        )
+    assert answers["d"]["Status"] == "SUCCESS"
+    assert all(answers[r]["PhysicalResourceId"] for r in "cud")
+    assert "simulated broken deploy" in completed.stderr  # the log has the cause ...
+    assert "X-Amz-Signature" not in completed.stderr + completed.stdout  # ... and never the URL
