@@ -58,6 +58,11 @@ def is_rollback_or_repeat(event: Mapping[str, Any]) -> bool:
     return event.get("RequestType") == "Update" and event.get("PhysicalResourceId") == physical_id_for(event)
 
 
+def _account_of(arn: str) -> str | None:
+    parts = arn.split(":")
+    return parts[4] if len(parts) > 5 and parts[4].isdigit() else None
+
+
 def _short(text: str) -> str:
     return text if len(text) <= MAX_REASON_CHARS else text[: MAX_REASON_CHARS - 1] + "…"
 
@@ -71,6 +76,12 @@ def answer(event: Mapping[str, Any], remaining_s: float, aws: AwsAccess, registr
             True, new_id, "PASS: properties unchanged from the last successful audit (rollback); not re-audited.",
             {"Verdict": "PASS", "FailedChecks": "", "PassedChecks": ""},
         )
+    stack_account = _account_of(str(event.get("StackId", "")))
+    if stack_account and aws.known_account_id and stack_account != aws.known_account_id:
+        # The checks read the function's own account; a verdict about it means nothing to another account.
+        return Answer(False, id_if_failed, _short(
+            f"This auditor audits account {aws.known_account_id}, but the stack is in account {stack_account}: "
+            "use the ServiceToken of the preflight auditor deployed in that account."), {})
     try:
         policy = policy_from_properties(event.get("ResourceProperties"), registry)
     except PolicyError as error:

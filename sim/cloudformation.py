@@ -117,6 +117,8 @@ class ResponseServer:
                 pass
 
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd.daemon_threads = True
+        self._httpd.block_on_close = False  # else it keeps every finished request thread in a list
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(self.cert_path, self.key_path)
         self._httpd.socket = context.wrap_socket(self._httpd.socket, server_side=True)
@@ -169,13 +171,14 @@ def event(
     physical_id: str | None = None,
     logical_id: str = "Preflight",
     request_id: str | None = None,
+    stack_id: str = STACK_ID,
 ) -> dict[str, Any]:
     """A custom-resource event as CloudFormation sends it (see tests/events/*.json for canned ones)."""
     body: dict[str, Any] = {
         "RequestType": request_type,
         "ServiceToken": FUNCTION_ARN,
         "ResponseURL": response_url,
-        "StackId": STACK_ID,
+        "StackId": stack_id,
         "RequestId": request_id or str(uuid.uuid4()),
         "LogicalResourceId": logical_id,
         "ResourceType": "Custom::Preflight",

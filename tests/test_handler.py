@@ -211,3 +211,12 @@ def test_the_full_report_is_logged_as_one_json_object(cfn, caplog):
 def test_helper_builds_no_aws_clients_at_import():
     assert not hasattr(handler.helper, "_lambda_client")
     assert handler.helper._sam_local is None  # the constructor-only switch is undone
+
+
+def test_a_stack_in_another_account_is_refused_with_directions(cfn):
+    make_compliant()
+    foreign_stack = "arn:aws:cloudformation:us-east-1:210987654321:stack/app/6b1d3a90-0000-11ef-9c5e-0a1b2c3d4e5f"
+    response = invoke(cfn, "Create", stack_id=foreign_stack).response
+    assert response["Status"] == "FAILED"
+    assert response["Reason"].startswith(
+        "This auditor audits account 123456789012, but the stack is in account 210987654321")

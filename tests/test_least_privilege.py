@@ -1,6 +1,8 @@
 """The auditor's role grants exactly the actions the checks call: recorded, not assumed."""
 from __future__ import annotations
 
+import json
+
 import boto3
 import pytest
 
@@ -53,3 +55,26 @@ def test_role_grants_exactly_the_catalogue_actions_plus_logs_and_traces():
     every_action = [a for s in statements.values() for a in s["Action"]]
     assert not any("*" in a for a in every_action)
     assert all(s["Effect"] == "Allow" for s in statements.values())
+
+
+def test_every_granted_action_is_known_to_iam():
+    """AWS accepts a misspelt action silently; parliament knows IAM's real action names."""
+    from parliament import analyze_policy_string, enhance_finding
+
+    template = load(AUDITOR_TEMPLATE)
+    policies = template["Resources"]["AuditorRole"]["Properties"]["Policies"]
+    for policy in policies:
+        document = {"Version": "2012-10-17", "Statement": [
+            {**s, "Resource": "*"} for s in policy["PolicyDocument"]["Statement"]  # intrinsics resolved away
+        ]}
+        analysis = analyze_policy_string(json.dumps(document))
+        problems = [enhance_finding(f) for f in analysis.findings]
+        assert [(p.issue, p.detail) for p in problems if p.issue in ("UNKNOWN_ACTION", "UNKNOWN_PREFIX")] == []
+
+
+def test_parliament_would_catch_a_misspelt_action():
+    from parliament import analyze_policy_string
+
+    document = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["cloudtrail:DescribeTrail"], "Resource": "*"}]}
+    assert [f.issue for f in analyze_policy_string(json.dumps(document)).findings] == ["UNKNOWN_ACTION"]

@@ -1,0 +1,83 @@
+"""One warm process, hundreds of requests: every answer right, nothing of one request in the next,
+and memory flat from request to request."""
+from __future__ import annotations
+
+import gc
+import logging
+import os
+import tracemalloc
+
+import pytest
+
+from checks import ALL_CHECKS
+from sim.account import make_compliant, put_public_access_block, set_root_mfa
+from tests.handler_support import invoke
+
+INVOCATIONS = 300
+WARM_UP = 30
+ALL_IDS = ",".join(c.id for c in ALL_CHECKS)
+
+
+def rss_mib() -> float:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+@pytest.fixture
+def devnull():
+    with open(os.devnull, "w") as sink:
+        yield sink
+
+
+def test_hundreds_of_requests_in_one_warm_process(cfn, devnull, monkeypatch, capsys):
+    # Log records are formatted and written as in Lambda, but not kept in memory by pytest's capture
+    # (whose handlers are only in place once the test body runs).
+    monkeypatch.setattr(logging.getLogger(), "handlers", [logging.StreamHandler(devnull)])
+    make_compliant()
+    physical_id = None
+    rss = []
+    for i in range(INVOCATIONS):
+        compliant = i % 2 == 0
+        set_root_mfa(compliant)
+        put_public_access_block(BlockPublicAcls=True)
+        kind = ("Create", "Update", "Delete")[i % 3]
+        props = {"Revision": str(i)}
+        if kind == "Create":
+            response = invoke(cfn, "Create", props).response
+        elif kind == "Update":
+            response = invoke(cfn, "Update", props, old_properties={"Revision": str(i - 1)},
+                              physical_id=physical_id).response
+        else:
+            response = invoke(cfn, "Delete", props, physical_id=physical_id).response
+
+        if kind == "Delete":
+            assert (response["Status"], response["Data"], response["Reason"]) == ("SUCCESS", {}, "")
+            assert response["PhysicalResourceId"] == physical_id
+        elif compliant:
+            assert response["Status"] == "SUCCESS", (i, response["Reason"])
+            assert response["Data"] == {"Verdict": "PASS", "FailedChecks": "", "PassedChecks": ALL_IDS}
+            assert response["Reason"] == "PASS: all 4 checks passed."
+            assert response["PhysicalResourceId"] != physical_id
+        else:
+            assert response["Status"] == "FAILED", i
+            assert response["Reason"] == "FAIL: root-account-mfa-enabled: The root user has no MFA device."
+            assert response["Data"]["FailedChecks"] == "root-account-mfa-enabled"
+            if kind == "Update":
+                assert response["PhysicalResourceId"] == physical_id
+        physical_id = response["PhysicalResourceId"]
+        cfn.received.clear()  # the stand-in's own record of answers is not the auditor's memory
+        if i == WARM_UP - 1:
+            rss.append(rss_mib())
+            gc.collect()
+            tracemalloc.start()
+            heap_before = tracemalloc.get_traced_memory()[0]
+    gc.collect()
+    heap_growth = (tracemalloc.get_traced_memory()[0] - heap_before) / 2**20
+    tracemalloc.stop()
+    rss.append(rss_mib())
+    assert cfn.attempts == INVOCATIONS  # one answer each, no strays from earlier requests
+    with capsys.disabled():
+        print(f"\n[warm container] RSS after request {WARM_UP}: {rss[0]:.1f} MiB, after request {INVOCATIONS}: "
+              f"{rss[1]:.1f} MiB; Python heap growth over the last {INVOCATIONS - WARM_UP}: {heap_growth:.3f} MiB")
+    # RSS also carries the allocator's per-thread arenas and moto; the Python heap is what a leak would grow.
+    assert heap_growth < 1.0, f"the Python heap grew {heap_growth:.2f} MiB over {INVOCATIONS - WARM_UP} requests"
