@@ -10,7 +10,7 @@ import pytest
 
 from checks import ALL_CHECKS
 from preflight import handler
-from preflight.model import Check, CheckMeta, Controls, Severity, passed
+from preflight.model import Check, CheckMeta, Controls, Severity, failed, passed
 from preflight.registry import Registry
 from sim.account import create_trail, make_compliant, set_root_mfa
 from tests.handler_support import invoke
@@ -186,6 +186,7 @@ def test_the_response_url_never_reaches_a_log_line(cfn, caplog):
     caplog.set_level(logging.DEBUG)
     invocation = invoke(cfn, "Create")
     invoke(cfn, "Create", {"Check": []})
+    invoke(cfn, "Update", {"Revision": "2"}, old_properties={"Revision": "1"})
     invoke(cfn, "Delete")
     url = invocation.event["ResponseURL"]
     logged = "\n".join(r.getMessage() for r in caplog.records)
@@ -220,3 +221,15 @@ def test_a_stack_in_another_account_is_refused_with_directions(cfn):
     assert response["Status"] == "FAILED"
     assert response["Reason"].startswith(
         "This auditor audits account 123456789012, but the stack is in account 210987654321")
+
+
+def test_the_response_stays_under_4096_bytes_with_many_long_failures(cfn, catalogue):
+    import json
+
+    noisy = [Check(_meta(f"noisy-check-with-a-long-identifier-{i:02d}"),
+                   lambda ctx: failed("a very long explanation " * 40)) for i in range(60)]
+    catalogue(*noisy)
+    response = invoke(cfn, "Create").response
+    assert response["Status"] == "FAILED"
+    assert len(json.dumps(response)) < 4096
+    assert len(response["Reason"]) <= 256
