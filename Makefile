@@ -25,6 +25,7 @@ bench: $(STAMP)
 	$(PY) -m tools.bench
 
 lint: $(STAMP)
+	$(VENV)/bin/ruff check --select F,E9 preflight checks sim tools tests
 	$(VENV)/bin/cfn-lint cfn/*.yaml examples/*.yaml
 
 clean:

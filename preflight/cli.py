@@ -8,7 +8,6 @@ Exit codes: 0 the audit passed (or audit mode), 1 it failed, 2 usage or set-up e
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import Sequence
 

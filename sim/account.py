@@ -22,6 +22,14 @@ ALL_BLOCKED = {
 }
 
 
+def create_bucket(name: str, region: str = REGION) -> None:
+    s3 = boto3.client("s3", region_name=region)
+    if region == "us-east-1":  # the one region that refuses a LocationConstraint
+        s3.create_bucket(Bucket=name)
+    else:
+        s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": region})
+
+
 def create_trail(
     name: str = "audit",
     *,
@@ -34,11 +42,7 @@ def create_trail(
 ) -> str:
     """A trail with its bucket. moto gives new trails empty selectors, so they are set explicitly here."""
     bucket = f"{name}-trail-logs-{region}"
-    s3 = boto3.client("s3", region_name=region)
-    if region == "us-east-1":
-        s3.create_bucket(Bucket=bucket)
-    else:
-        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region})
+    create_bucket(bucket, region)
     cloudtrail = boto3.client("cloudtrail", region_name=region)
     arn = cloudtrail.create_trail(
         Name=name, S3BucketName=bucket, IsMultiRegionTrail=multi_region, IsOrganizationTrail=organization
@@ -88,11 +92,7 @@ def start_config_recorder(
         }
     )
     bucket = f"config-delivery-{region}-{name}"
-    s3 = boto3.client("s3", region_name=region)
-    if region == "us-east-1":
-        s3.create_bucket(Bucket=bucket)
-    else:
-        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region})
+    create_bucket(bucket, region)
     config.put_delivery_channel(DeliveryChannel={"name": f"{name}-channel", "s3BucketName": bucket})
     if recording:
         config.start_configuration_recorder(ConfigurationRecorderName=name)

@@ -2,21 +2,13 @@
 from __future__ import annotations
 
 import ipaddress
-import os
 import socket
 
 import pytest
 
-# Set before boto3/moto/crhelper read them: fake credentials, a region, no X-Ray noise.
-os.environ.update(
-    AWS_ACCESS_KEY_ID="testing",
-    AWS_SECRET_ACCESS_KEY="testing",
-    AWS_SESSION_TOKEN="testing",
-    AWS_DEFAULT_REGION="us-east-1",
-    AWS_REGION="us-east-1",
-    AWS_XRAY_SDK_ENABLED="false",
-)
-os.environ.pop("AWS_PROFILE", None)
+from sim.environment import use_simulated_aws  # noqa: E402
+
+use_simulated_aws("testing")
 
 from moto import mock_aws  # noqa: E402
 

@@ -20,12 +20,9 @@ LATENCY_S = 0.100
 WARM_RUNS = 5
 IMPORT_RUNS = 5
 
-os.environ.update(
-    AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_DEFAULT_REGION="us-east-1",
-    AWS_REGION="us-east-1", AWS_XRAY_SDK_ENABLED="false",
-)
-for variable in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"):
-    os.environ.pop(variable, None)
+from sim.environment import use_simulated_aws  # noqa: E402
+
+use_simulated_aws("bench")
 
 calls: list[str] = []
 

@@ -8,21 +8,14 @@ HTTPS server standing in for CloudFormation's pre-signed URL.
 from __future__ import annotations
 
 import logging
-import os
 import sys
 import tempfile
 import textwrap
 import time
 
-os.environ.update(
-    AWS_ACCESS_KEY_ID="demo",
-    AWS_SECRET_ACCESS_KEY="demo",
-    AWS_DEFAULT_REGION="us-east-1",
-    AWS_REGION="us-east-1",
-    AWS_XRAY_SDK_ENABLED="false",
-)
-for variable in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"):
-    os.environ.pop(variable, None)
+from sim.environment import use_simulated_aws  # noqa: E402
+
+use_simulated_aws("demo")
 
 import boto3  # noqa: E402
 from moto import mock_aws  # noqa: E402
@@ -106,7 +99,7 @@ def main() -> int:
         deleted = invoke(handler, server, "Delete", properties, physical_id=created["PhysicalResourceId"])
         stack_event("Preflight", "Custom::Preflight", f"DELETE_{deleted['Status'].replace('SUCCESS', 'COMPLETE')}")
         stack_event("app", "AWS::CloudFormation::Stack", "ROLLBACK_COMPLETE")
-        print(f"\nThe audit, as the function logged it (CloudWatch Logs):\n")
+        print("\nThe audit, as the function logged it (CloudWatch Logs):\n")
         print(textwrap.indent(render_table(catcher.reports[-1], WIDTH - 2), "  "))
 
         heading("2. The same deployment after the account is fixed")
@@ -119,7 +112,7 @@ def main() -> int:
         stack_event("AppQueue", "AWS::SQS::Queue", "CREATE_COMPLETE")
         stack_event("app", "AWS::CloudFormation::Stack", "CREATE_COMPLETE")
         print(f"\n  Outputs: PreflightVerdict = {passed['Data']['Verdict']}")
-        print(f"\nThe audit:\n")
+        print("\nThe audit:\n")
         print(textwrap.indent(render_table(catcher.reports[-1], WIDTH - 2), "  "))
     server.close()
     ok = created["Status"] == "FAILED" and deleted["Status"] == "SUCCESS" and passed["Status"] == "SUCCESS"

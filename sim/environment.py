@@ -1,0 +1,19 @@
+"""The process environment of a simulated run: fake credentials, one region, no real AWS reachable."""
+from __future__ import annotations
+
+import os
+
+REGION = "us-east-1"
+
+
+def use_simulated_aws(credential: str = "testing") -> None:
+    """Call before boto3, moto or crhelper read the environment."""
+    os.environ.update(
+        AWS_ACCESS_KEY_ID=credential,
+        AWS_SECRET_ACCESS_KEY=credential,
+        AWS_DEFAULT_REGION=REGION,
+        AWS_REGION=REGION,
+        AWS_XRAY_SDK_ENABLED="false",  # no segment outside Lambda: the SDK would log errors on every call
+    )
+    for variable in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_SAM_LOCAL"):
+        os.environ.pop(variable, None)
