@@ -1,16 +1,20 @@
 """cloudtrail-enabled: a multi-region trail is logging read and write management events."""
 from __future__ import annotations
 
+import dataclasses
 from concurrent.futures import as_completed
-from dataclasses import dataclass, field
-from typing import Any
 
-from botocore.exceptions import ClientError
-
-from preflight.concurrency import fan_out, spawn
+from checks.trails import (
+    CLOUDTRAIL_READ_ACTIONS,
+    READ_WRITE_TYPES,
+    TrailAssessment,
+    assessment_futures,
+    describe,
+    problems_of,
+)
 from preflight.context import CheckContext
 from preflight.errors import EvaluationError
-from preflight.model import Check, CheckMeta, Controls, Result, Severity, failed, passed
+from preflight.model import Check, CheckMeta, Controls, Parameter, Result, Severity, Stricter, failed, passed
 
 META = CheckMeta(
     id="cloudtrail-enabled",
@@ -23,177 +27,48 @@ META = CheckMeta(
         "--is-multi-region-trail; aws cloudtrail start-logging --name audit"
     ),
     remediation_url="https://docs.aws.amazon.com/securityhub/latest/userguide/cloudtrail-controls.html#cloudtrail-1",
-    iam_actions=("cloudtrail:DescribeTrails", "cloudtrail:GetTrailStatus", "cloudtrail:GetEventSelectors"),
+    iam_actions=CLOUDTRAIL_READ_ACTIONS,
+    parameters=(
+        Parameter("read_write_type", str, "All", "Management events the trail must record: All, WriteOnly or ReadOnly.",
+                  Stricter.EARLIER_CHOICE, READ_WRITE_TYPES),
+        Parameter("organization_trail_suffices", bool, True,
+                  "Whether an organization trail (managed by the management account) satisfies the check.",
+                  Stricter.FALSE),
+    ),
 )
-
-# What a member account is told when it asks for details of its organization's trail, which lives in the
-# management account. AWS answers one or the other depending on the call and the set-up.
-_FOREIGN_ORG_TRAIL_CODES = frozenset({"CloudTrailARNInvalidException", "TrailNotFoundException"})
-
-
-@dataclass(frozen=True)
-class ManagementCoverage:
-    reads: bool
-    writes: bool
-
-    @property
-    def complete(self) -> bool:
-        return self.reads and self.writes
-
-
-@dataclass
-class TrailAssessment:
-    name: str
-    arn: str
-    home_region: str
-    multi_region: bool
-    organization_trail: bool
-    logging: bool | None = None  # None: not readable from this account
-    management_reads: bool | None = None
-    management_writes: bool | None = None
-    problems: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    error: str | None = None
-    error_code: str | None = None
-
-    @property
-    def accepted(self) -> bool:
-        return not self.problems and self.error is None
-
-
-def coverage_of_classic(selectors: list[dict[str, Any]]) -> ManagementCoverage:
-    # AWS defaults: IncludeManagementEvents true, ReadWriteType All.
-    kinds = {s.get("ReadWriteType", "All") for s in selectors if s.get("IncludeManagementEvents", True)}
-    return ManagementCoverage(reads=bool(kinds & {"All", "ReadOnly"}), writes=bool(kinds & {"All", "WriteOnly"}))
-
-
-def coverage_of_advanced(selectors: list[dict[str, Any]]) -> ManagementCoverage:
-    reads = writes = False
-    for selector in selectors:
-        fields = {f["Field"]: f for f in selector.get("FieldSelectors", [])}
-        if fields.get("eventCategory", {}).get("Equals") != ["Management"]:
-            continue
-        read_only = fields.get("readOnly")
-        if read_only is None:
-            return ManagementCoverage(reads=True, writes=True)
-        allowed = {"true", "false"}
-        if "Equals" in read_only:
-            allowed &= {v.lower() for v in read_only["Equals"]}
-        if "NotEquals" in read_only:
-            allowed -= {v.lower() for v in read_only["NotEquals"]}
-        reads = reads or "true" in allowed
-        writes = writes or "false" in allowed
-    return ManagementCoverage(reads=reads, writes=writes)
-
-
-def coverage_of(selectors_response: dict[str, Any]) -> ManagementCoverage:
-    advanced = selectors_response.get("AdvancedEventSelectors") or []
-    if advanced:
-        return coverage_of_advanced(advanced)
-    return coverage_of_classic(selectors_response.get("EventSelectors") or [])
-
-
-def _is_foreign_org_refusal(trail: TrailAssessment, account_id: str, error: ClientError) -> bool:
-    owner = trail.arn.split(":")[4] if trail.arn.count(":") >= 5 else account_id
-    return (
-        trail.organization_trail
-        and owner != account_id
-        and error.response.get("Error", {}).get("Code") in _FOREIGN_ORG_TRAIL_CODES
-    )
-
-
-def _read_details(ctx: CheckContext, trail: TrailAssessment) -> None:
-    # Detail calls on a shadow trail must go to its home region, by ARN.
-    client = ctx.client("cloudtrail", trail.home_region)
-
-    def call(operation: str) -> dict[str, Any] | None:
-        try:
-            if operation == "status":
-                return client.get_trail_status(Name=trail.arn)
-            return client.get_event_selectors(TrailName=trail.arn)
-        except ClientError as error:
-            if _is_foreign_org_refusal(trail, ctx.account_id, error):
-                return None
-            raise
-
-    try:
-        status, selectors = fan_out(call, ("status", "selectors"))
-    except ClientError as error:
-        detail = error.response.get("Error", {})
-        trail.error_code = detail.get("Code")
-        trail.error = f"{trail.error_code}: {detail.get('Message')}"
-        return
-
-    if status is None:
-        trail.notes.append("logging status not readable from this member account; trusted to the organization")
-    else:
-        trail.logging = bool(status.get("IsLogging"))
-        if not trail.logging:
-            trail.problems.append("is not logging")
-
-    if selectors is None:
-        trail.notes.append("event selectors not readable from this member account; trusted to the organization")
-        return
-    coverage = coverage_of(selectors)
-    trail.management_reads, trail.management_writes = coverage.reads, coverage.writes
-    if not (selectors.get("EventSelectors") or selectors.get("AdvancedEventSelectors")):
-        trail.problems.append("records no management events (its event selectors are empty)")
-    elif not (coverage.reads or coverage.writes):
-        trail.problems.append("records no management events")
-    elif not coverage.complete:
-        kind = "read-only" if coverage.reads else "write-only"
-        trail.problems.append(f"records only {kind} management events")
-
-
-def assess(ctx: CheckContext, trail: dict[str, Any]) -> TrailAssessment:
-    assessment = TrailAssessment(
-        name=trail["Name"],
-        arn=trail.get("TrailARN", trail["Name"]),
-        home_region=trail.get("HomeRegion", ctx.region),
-        multi_region=bool(trail.get("IsMultiRegionTrail")),
-        organization_trail=bool(trail.get("IsOrganizationTrail")),
-    )
-    if not assessment.multi_region:
-        assessment.problems.append("is single-region")
-        return assessment
-    _read_details(ctx, assessment)
-    return assessment
-
-
-def describe(assessment: TrailAssessment) -> str:
-    if assessment.error:
-        return f"trail '{assessment.name}' could not be read ({assessment.error})"
-    return f"trail '{assessment.name}' " + " and ".join(assessment.problems)
 
 
 def run(ctx: CheckContext) -> Result:
-    trails = ctx.client("cloudtrail").describe_trails(includeShadowTrails=True)["trailList"]
-    if not trails:
+    futures = assessment_futures(ctx)
+    if not futures:
         return failed("No CloudTrail trail exists in this account.", trails=[])
+    params = (ctx.param("read_write_type"), ctx.param("organization_trail_suffices"))
     assessments = []
     # The first acceptable trail settles it: a trail whose home region hangs cannot hold the verdict up.
-    for future in as_completed([spawn(assess, ctx, trail) for trail in trails]):
-        assessment = future.result()
-        assessments.append(assessment)
-        if assessment.accepted:
-            kind = "organization trail" if assessment.organization_trail else "multi-region trail"
-            return passed(
-                f"The {kind} '{assessment.name}' is logging read and write management events.",
-                trails=assessments,
-                unfinished=len(trails) - len(assessments),
-            )
-    order = [t.get("TrailARN", t["Name"]) for t in trails]
-    assessments.sort(key=lambda a: order.index(a.arn))
+    for future in as_completed(futures):
+        trail = future.result()
+        assessments.append(trail)
+        if not trail.error and not problems_of(trail, *params):
+            kind = "organization trail" if trail.organization_trail else "multi-region trail"
+            return passed(f"The {kind} '{trail.name}' is logging {_events(params[0])}.",
+                          trails=_evidence(assessments, params), unfinished=len(futures) - len(assessments))
+    assessments = [f.result() for f in futures]  # back in DescribeTrails order for the message
     unreadable = [a for a in assessments if a.error]
-    if unreadable:
-        # An unreadable multi-region trail might be the compliant one: that is no verdict.
-        raise EvaluationError(unreadable[0].error_code or "Unknown", "; ".join(describe(a) for a in unreadable))
-    return failed(
-        "No multi-region trail logs all management events: "
-        + "; ".join(describe(a) for a in assessments)
-        + ".",
-        trails=assessments,
-    )
+    if unreadable:  # an unreadable multi-region trail might be the compliant one: that is no verdict
+        raise EvaluationError(unreadable[0].error_code or "Unknown", "; ".join(describe(a, []) for a in unreadable))
+    reasons = "; ".join(describe(a, problems_of(a, *params)) for a in assessments)
+    return failed(f"No multi-region trail logs {_events(params[0])}: {reasons}.",
+                  trails=_evidence(assessments, params), resources=tuple(a.arn for a in assessments))
+
+
+def _evidence(trails: list[TrailAssessment], params: tuple[str, bool]) -> list[dict]:
+    """Each trail considered, with why it was rejected (empty when accepted)."""
+    return [{**dataclasses.asdict(t), "problems": problems_of(t, *params)} for t in trails]
+
+
+def _events(read_write_type: str) -> str:
+    return {"All": "all management events", "WriteOnly": "write management events",
+            "ReadOnly": "read management events"}[read_write_type]
 
 
 CHECK = Check(META, run)

@@ -1,10 +1,9 @@
-"""The one path every caller takes: policy -> runner -> verdict -> report."""
+"""The one path every caller takes: policy -> runner -> exemptions -> verdict -> report."""
 from __future__ import annotations
 
 import time
 
 from preflight.aws import AwsAccess
-from preflight.context import CheckContext
 from preflight.model import Report
 from preflight.policy import Policy
 from preflight.runner import Deadline, Runner
@@ -12,13 +11,18 @@ from preflight.runner import Deadline, Runner
 
 def run_audit(policy: Policy, aws: AwsAccess, deadline: Deadline, runner: Runner | None = None) -> Report:
     started = time.monotonic()
-    region = aws.region
-    findings = (runner or Runner()).run(policy.checks, CheckContext(aws, region), deadline)
+    home = aws.region
+    findings, regions = (runner or Runner()).run(policy, aws, deadline, home)
+    findings = policy.exempt(findings)
+    blocking = policy.blocking(findings)
     return Report(
         verdict=policy.judge(findings),
         mode=policy.mode,
-        region=region,
+        region=home,
         account_id=aws.known_account_id or "",
         findings=findings,
         duration_s=time.monotonic() - started,
+        blocking=blocking,
+        regions=regions,
+        baseline=policy.source,
     )

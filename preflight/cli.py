@@ -21,9 +21,10 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="preflight", description="Audit an AWS account against the preflight baseline.")
     commands = parser.add_subparsers(dest="command", required=True)
     audit = commands.add_parser("audit", help="run the checks against the current credentials' account")
-    audit.add_argument("--checks", help="comma-separated check ids (default: every check)")
-    audit.add_argument("--mode", choices=("enforce", "audit"), default="enforce",
-                       help="audit: report only, always exit 0")
+    audit.add_argument("--baseline", help="a baseline name (minimal, recommended, cis-aws-foundations-v3), "
+                       "file:PATH, ssm:PARAMETER or s3://BUCKET/KEY (default: $PREFLIGHT_BASELINE, else minimal)")
+    audit.add_argument("--checks", help="comma-separated check ids (default: the baseline's)")
+    audit.add_argument("--mode", choices=("enforce", "audit"), help="audit: report only, always exit 0")
     audit.add_argument("--region", help="region for regional checks (default: the profile's or AWS_REGION)")
     audit.add_argument("--profile", help="AWS named profile")
     audit.add_argument("--format", choices=("table", "json"), default="table")
@@ -44,21 +45,24 @@ def _audit(args: argparse.Namespace, registry) -> int:
     import boto3
     from botocore.exceptions import BotoCoreError, ClientError
 
+    from preflight import baseline, properties
     from preflight.audit import run_audit
     from preflight.aws import AwsAccess
-    from preflight.policy import policy_from_properties
     from preflight.report import render_table, report_to_json
     from preflight.runner import Deadline
 
-    properties: dict = {"Mode": args.mode}
-    if args.checks:
-        properties["Checks"] = [c.strip() for c in args.checks.split(",") if c.strip()]
-    policy = policy_from_properties(properties, registry)
     try:
         aws = AwsAccess(boto3.Session(profile_name=args.profile, region_name=args.region))
         aws.region  # fail early, in words, when no region is configured
     except (BotoCoreError, ClientError) as error:
         raise PreflightError(str(error)) from error
+    source = baseline.configured_source() if args.baseline is None else args.baseline
+    overrides: dict = {}
+    if args.mode:
+        overrides["Mode"] = args.mode
+    if args.checks:
+        overrides["Checks"] = [c.strip() for c in args.checks.split(",") if c.strip()]
+    policy = properties.apply(overrides, baseline.load(source, aws, registry), registry)
     report = run_audit(policy, aws, Deadline.after(args.timeout))
     print(report_to_json(report) if args.format == "json" else render_table(report))
     return EXIT_FAIL if policy.blocks(report.verdict) else EXIT_PASS

@@ -2,6 +2,7 @@
 
     PreflightError
     ├── PolicyError          the properties (or options) asking for the audit are invalid
+    │   └── BaselineError    the deployed baseline is invalid or could not be loaded (fails closed)
     ├── SetupError           the engine cannot start: no region, no credentials, ...
     └── EvaluationError      a check could not reach a verdict; carries the AWS error code
 
@@ -32,3 +33,7 @@ class EvaluationError(PreflightError):
     def __init__(self, code: str, message: str):
         self.code = code
         super().__init__(message)
+
+
+class BaselineError(PolicyError):
+    """The baseline document is invalid, or could not be fetched or parsed. The audit fails closed."""

@@ -8,9 +8,10 @@ helper = GuardedResource()
 try:  # anything broken below is answered FAILED (Create/Update) or SUCCESS (Delete), never silence
     from preflight.aws import AwsAccess
     from preflight.registry import default_registry
-    from preflight.resource import answer
+    from preflight.resource import BaselineCache, answer
 
     registry = default_registry()
+    baselines = BaselineCache()
 except Exception as error:  # noqa: BLE001 - crhelper's init-failure path
     helper.init_failure(error)
 
@@ -21,7 +22,7 @@ def _audit(event, context):
     global _aws
     if _aws is None:
         _aws = AwsAccess(account_id=context.invoked_function_arn.split(":")[4])
-    result = answer(event, context.get_remaining_time_in_millis() / 1000, _aws, registry)
+    result = answer(event, context.get_remaining_time_in_millis() / 1000, _aws, registry, baselines)
     helper.Data.update(result.data)
     helper.Reason = result.reason
     if not result.succeeded:

@@ -1,6 +1,7 @@
 """The vocabulary of an audit: statuses, severities, check metadata, findings and reports."""
 from __future__ import annotations
 
+import datetime
 import enum
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Mapping
@@ -14,18 +15,34 @@ class Status(str, enum.Enum):
     FAIL = "FAIL"
     ERROR = "ERROR"  # the check raised: an AWS error (AccessDenied, ...) or a bug
     TIMEOUT = "TIMEOUT"  # the check had not finished by the audit's deadline
+    NOT_APPLICABLE = "NOT_APPLICABLE"  # nothing to judge (e.g. the root user has no credentials at all)
+    EXEMPT = "EXEMPT"  # a failure covered by a current exemption in the baseline
 
     @property
     def is_failure(self) -> bool:
-        return self is not Status.PASS
+        return self in (Status.FAIL, Status.ERROR, Status.TIMEOUT)
+
+    @property
+    def is_problem(self) -> bool:
+        """Not a verdict about the account but the audit's inability to reach one."""
+        return self in (Status.ERROR, Status.TIMEOUT)
 
 
 class Severity(str, enum.Enum):
+    """Most severe first; the order matters (fail_on, sorting)."""
+
     CRITICAL = "CRITICAL"
     HIGH = "HIGH"
     MEDIUM = "MEDIUM"
     LOW = "LOW"
     INFORMATIONAL = "INFORMATIONAL"
+
+    @property
+    def rank(self) -> int:
+        return list(Severity).index(self)
+
+    def at_least(self, threshold: "Severity") -> bool:
+        return self.rank <= threshold.rank
 
 
 class Mode(str, enum.Enum):
@@ -33,9 +50,50 @@ class Mode(str, enum.Enum):
     AUDIT = "audit"  # the resource always succeeds; the audit only reports
 
 
+class OnError(str, enum.Enum):
+    FAIL = "fail"  # an ERROR or TIMEOUT fails the audit like a FAIL
+    WARN = "warn"  # it is reported but does not fail the audit
+
+
 class Verdict(str, enum.Enum):
     PASS = "PASS"
     FAIL = "FAIL"
+
+
+class Scope(str, enum.Enum):
+    ACCOUNT = "account"  # evaluated once per audit, from the function's region
+    REGIONAL = "regional"  # evaluated in every audited region
+
+
+class Stricter(str, enum.Enum):
+    """Which way a parameter's value makes a check stricter; template properties may only move that way."""
+
+    HIGHER = "higher"
+    LOWER = "lower"
+    TRUE = "true"
+    FALSE = "false"
+    EARLIER_CHOICE = "earlier choice"  # choices are listed strictest first
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    type: type  # int, bool or str
+    default: Any
+    description: str
+    stricter: Stricter
+    choices: tuple[str, ...] = ()  # for str parameters: the valid values, strictest first
+
+    def is_stricter_or_equal(self, value: Any, than: Any) -> bool:
+        if self.stricter is Stricter.HIGHER:
+            return value >= than
+        if self.stricter is Stricter.LOWER:
+            return value <= than
+        if self.stricter is Stricter.TRUE:
+            return value or not than
+        if self.stricter is Stricter.FALSE:
+            return not value or than
+        return self.choices.index(value) <= self.choices.index(than)
 
 
 @dataclass(frozen=True)
@@ -55,23 +113,34 @@ class CheckMeta:
     remediation: str
     remediation_url: str
     iam_actions: tuple[str, ...]  # every IAM action the check's AWS calls need; the role is tested against these
+    scope: Scope = Scope.ACCOUNT
+    parameters: tuple[Parameter, ...] = ()
+
+    def parameter(self, name: str) -> Parameter:
+        return next(p for p in self.parameters if p.name == name)
 
 
 @dataclass(frozen=True)
 class Result:
-    """What a check function returns. `evidence` must be JSON-serialisable (dataclasses allowed)."""
+    """What a check function returns. `evidence` must be JSON-serialisable (dataclasses allowed);
+    `resources` names the offending resources of a FAIL (exemptions can target them)."""
 
     status: Status
     message: str
     evidence: Mapping[str, Any] = field(default_factory=dict)
+    resources: tuple[str, ...] = ()
 
 
 def passed(message: str, **evidence: Any) -> Result:
     return Result(Status.PASS, message, evidence)
 
 
-def failed(message: str, **evidence: Any) -> Result:
-    return Result(Status.FAIL, message, evidence)
+def failed(message: str, *, resources: tuple[str, ...] = (), **evidence: Any) -> Result:
+    return Result(Status.FAIL, message, evidence, resources)
+
+
+def not_applicable(message: str, **evidence: Any) -> Result:
+    return Result(Status.NOT_APPLICABLE, message, evidence)
 
 
 @dataclass(frozen=True)
@@ -85,8 +154,33 @@ class Check:
 
 
 @dataclass(frozen=True)
+class Exemption:
+    check: str
+    reason: str
+    approved_by: str
+    expires: datetime.date
+    region: str | None = None
+    resource: str | None = None  # an ARN, or a pattern with * and ?
+
+
+@dataclass(frozen=True)
+class ExemptionNote:
+    """An exemption that met a failure: applied, or expired and so not applied."""
+
+    exemption: Exemption
+    applied: bool
+
+    @property
+    def text(self) -> str:
+        e = self.exemption
+        if self.applied:
+            return f"exempt until {e.expires.isoformat()} ({e.reason}; approved by {e.approved_by})"
+        return f"exemption expired on {e.expires.isoformat()} ({e.reason}; approved by {e.approved_by})"
+
+
+@dataclass(frozen=True)
 class Finding:
-    """A check's result as the runner saw it: with its metadata, timing and any error code."""
+    """A check's result as the runner saw it: with its metadata, region, timing and any error code."""
 
     check: CheckMeta
     status: Status
@@ -94,6 +188,14 @@ class Finding:
     evidence: Mapping[str, Any]
     duration_s: float
     error_code: str | None = None  # the AWS error code (or exception type) behind an ERROR
+    region: str | None = None  # the region a regional check evaluated; None for account-wide checks
+    resources: tuple[str, ...] = ()
+    severity: Severity | None = None  # the baseline's override of the check's severity, if any
+    exemption: ExemptionNote | None = None
+
+    @property
+    def effective_severity(self) -> Severity:
+        return self.severity or self.check.severity
 
 
 @dataclass(frozen=True)
@@ -104,6 +206,9 @@ class Report:
     account_id: str
     findings: tuple[Finding, ...]
     duration_s: float
+    blocking: tuple[Finding, ...] = ()  # the findings that made the verdict FAIL
+    regions: tuple[str, ...] = ()
+    baseline: str = ""  # where the baseline came from, and its digest
 
     def with_status(self, *statuses: Status) -> tuple[Finding, ...]:
         return tuple(f for f in self.findings if f.status in statuses)

@@ -1,91 +1,120 @@
-"""What to run and how to judge it, read from the custom resource's properties."""
+"""What to run and how to judge it: the effective policy of one audit (baseline + template properties)."""
 from __future__ import annotations
 
-import difflib
-from dataclasses import dataclass
+import datetime
+import enum
+import fnmatch
+from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Mapping
 
-from preflight.errors import PolicyError
-from preflight.model import Check, Finding, Mode, Verdict
-from preflight.registry import Registry
+from preflight.model import (
+    Check,
+    Exemption,
+    ExemptionNote,
+    Finding,
+    Mode,
+    OnError,
+    Scope,
+    Severity,
+    Status,
+    Verdict,
+)
 
-CHECKS, MODE, REVISION = "Checks", "Mode", "Revision"
-PROPERTIES = (CHECKS, MODE, REVISION)
-# Set by CloudFormation itself, not by the template author's intent for the audit.
-CLOUDFORMATION_PROPERTIES = ("ServiceToken", "ServiceTimeout")
+
+class RegionsKind(str, enum.Enum):
+    CURRENT = "current"  # the function's own region
+    ALL = "all"  # every region enabled for the account, looked up once per audit
+    LISTED = "listed"
+
+
+@dataclass(frozen=True)
+class Regions:
+    kind: RegionsKind = RegionsKind.CURRENT
+    names: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        return ", ".join(self.names) if self.kind is RegionsKind.LISTED else self.kind.value
+
+
+@dataclass(frozen=True)
+class Selection:
+    """A check chosen by the policy, with its full parameters (defaults filled in)."""
+
+    check: Check
+    parameters: Mapping[str, Any] = field(default_factory=dict)
+    severity: Severity | None = None  # the baseline's override
+
+    @classmethod
+    def of(cls, check: Check, parameters: Mapping[str, Any] | None = None, severity: Severity | None = None):
+        full = {p.name: p.default for p in check.meta.parameters}
+        full.update(parameters or {})
+        return cls(check, full, severity)
 
 
 @dataclass(frozen=True)
 class Policy:
-    checks: tuple[Check, ...]
+    selections: tuple[Selection, ...]
     mode: Mode = Mode.ENFORCE
+    on_error: OnError = OnError.FAIL
+    fail_on: Severity = Severity.INFORMATIONAL  # the lowest severity that fails the audit: every severity
+    regions: Regions = Regions()
+    exemptions: tuple[Exemption, ...] = ()
+    allow_overrides: bool = True  # whether template properties may weaken this policy
+    source: str = "built-in default"
+
+    @property
+    def checks(self) -> tuple[Check, ...]:
+        return tuple(s.check for s in self.selections)
+
+    def selection(self, check_id: str) -> Selection | None:
+        return next((s for s in self.selections if s.check.id == check_id), None)
+
+    @property
+    def has_regional_checks(self) -> bool:
+        return any(s.check.meta.scope is Scope.REGIONAL for s in self.selections)
+
+    def exempt(self, findings: Iterable[Finding], today: datetime.date | None = None) -> tuple[Finding, ...]:
+        """Failures covered by a current exemption become EXEMPT; an expired one is only noted."""
+        today = today or datetime.date.today()
+        return tuple(self._exempt_one(f, today) for f in findings)
+
+    def _exempt_one(self, finding: Finding, today: datetime.date) -> Finding:
+        if not finding.status.is_failure:
+            return finding
+        matching = [e for e in self.exemptions if _covers(e, finding)]
+        current = [e for e in matching if e.expires >= today]
+        if current:
+            return replace(finding, status=Status.EXEMPT, exemption=ExemptionNote(current[0], applied=True))
+        if matching:
+            return replace(finding, exemption=ExemptionNote(max(matching, key=lambda e: e.expires), applied=False))
+        return finding
+
+    def blocking(self, findings: Iterable[Finding]) -> tuple[Finding, ...]:
+        """The findings that fail the audit: FAIL, and ERROR/TIMEOUT unless on_error is warn, at or above
+        fail_on."""
+        return tuple(
+            f for f in findings
+            if f.status.is_failure
+            and (not f.status.is_problem or self.on_error is OnError.FAIL)
+            and f.effective_severity.at_least(self.fail_on)
+        )
 
     def judge(self, findings: Iterable[Finding]) -> Verdict:
-        """FAIL when any selected check failed, errored or timed out. The mode decides what FAIL does."""
-        return Verdict.FAIL if any(f.status.is_failure for f in findings) else Verdict.PASS
+        return Verdict.FAIL if self.blocking(findings) else Verdict.PASS
 
     def blocks(self, verdict: Verdict) -> bool:
         """Whether this verdict must fail the resource (and so roll the stack back)."""
         return verdict is Verdict.FAIL and self.mode is Mode.ENFORCE
 
 
-def _suggest(value: str, choices: Iterable[str], *, list_all: bool = True) -> str:
-    """' (did you mean X?)', else the valid choices when they are few, else nothing."""
-    choices = list(choices)
-    close = difflib.get_close_matches(value, choices, n=1, cutoff=0.4) or difflib.get_close_matches(
-        value.lower(), [c.lower() for c in choices], n=1, cutoff=0.4
-    )
-    if close:
-        match = next((c for c in choices if c.lower() == close[0].lower()), close[0])
-        return f" (did you mean '{match}'?)"
-    return f" (valid: {', '.join(choices)})" if list_all else ""
-
-
-def _type_name(value: Any) -> str:
-    return {dict: "an object", list: "a list", str: "a string", bool: "a boolean", type(None): "null"}.get(
-        type(value), type(value).__name__
-    )
-
-
-def policy_from_properties(properties: Any, registry: Registry) -> Policy:
-    """Shape first, then meaning; every problem is reported, each naming the offending entry."""
-    if properties is None:
-        properties = {}
-    if not isinstance(properties, Mapping):
-        raise PolicyError([f"properties must be an object, not {_type_name(properties)}"])
-    problems: list[str] = []
-    for key in properties:
-        if key not in PROPERTIES and key not in CLOUDFORMATION_PROPERTIES:
-            problems.append(f"unknown property '{key}'{_suggest(str(key), PROPERTIES)}")
-
-    checks = tuple(registry)
-    if CHECKS in properties:
-        ids = properties[CHECKS]
-        if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
-            problems.append(f"'{CHECKS}' must be a list of check ids, not {_type_name(ids)}")
-        elif not ids:
-            problems.append(f"'{CHECKS}' is empty; leave it out to run every check")
-        else:
-            for check_id in ids:
-                if check_id not in registry:
-                    problems.append(f"unknown check '{check_id}'{_suggest(check_id, registry.ids, list_all=False)}")
-            checks = tuple(registry.get(i) for i in dict.fromkeys(ids) if i in registry)
-
-    mode = Mode.ENFORCE
-    if MODE in properties:
-        value = properties[MODE]
-        valid = [m.value for m in Mode]
-        if not isinstance(value, str):
-            problems.append(f"'{MODE}' must be a string ({' or '.join(valid)}), not {_type_name(value)}")
-        elif value not in valid:
-            problems.append(f"unknown {MODE} '{value}'{_suggest(value, valid)}")
-        else:
-            mode = Mode(value)
-
-    # CloudFormation hands every scalar over as a string; a hand-written event may not.
-    if REVISION in properties and isinstance(properties[REVISION], (list, dict)):
-        problems.append(f"'{REVISION}' must be a string, not {_type_name(properties[REVISION])}")
-
-    if problems:
-        raise PolicyError(problems)
-    return Policy(checks=checks, mode=mode)
+def _covers(exemption: Exemption, finding: Finding) -> bool:
+    if exemption.check != finding.check.id:
+        return False
+    if exemption.region and exemption.region != finding.region:
+        return False
+    if exemption.resource:
+        # A resource exemption covers a FAIL whose every offending resource it names; never an ERROR.
+        return finding.status is Status.FAIL and bool(finding.resources) and all(
+            fnmatch.fnmatchcase(r, exemption.resource) for r in finding.resources
+        )
+    return True

@@ -5,18 +5,48 @@ import dataclasses
 import enum
 import json
 import textwrap
+from dataclasses import dataclass
 from typing import Any
 
-from preflight.model import Finding, Mode, Report, Severity, Status
+from preflight.model import Finding, Mode, Report, Status
 
 MAX_REASON_CHARS = 256  # CloudFormation's limit; crhelper would cut a longer one from the front
 MAX_ID_LIST_CHARS = 1500  # per Data attribute: two of them, the Reason and the envelope stay under 4096 bytes
 MIN_DETAIL_CHARS = 24  # a shorter cut of a check's message says nothing useful
-_SEVERITY_ORDER = list(Severity)
 
 
-def _status_label(finding: Finding) -> str:
-    return finding.check.id if finding.status is Status.FAIL else f"{finding.check.id} ({finding.status.value})"
+@dataclass(frozen=True)
+class _Group:
+    """One check's findings (one per audited region for a regional check)."""
+
+    findings: tuple[Finding, ...]
+
+    @property
+    def first(self) -> Finding:
+        return self.findings[0]
+
+    @property
+    def label(self) -> str:
+        first = self.first
+        statuses = {f.status for f in self.findings}
+        label = first.check.id
+        if statuses != {Status.FAIL}:
+            label += f" ({'/'.join(sorted(s.value for s in statuses))})"
+        regions = [f.region for f in self.findings if f.region]
+        if regions and (len(regions) > 1 or regions[0] != self.home):
+            label += f" [{', '.join(regions)}]"
+        return label
+
+    home: str = ""
+
+
+def _groups(findings: tuple[Finding, ...], home: str) -> list[_Group]:
+    """Grouped by check, most severe check first, in the order found otherwise."""
+    by_id: dict[str, list[Finding]] = {}
+    for finding in findings:
+        by_id.setdefault(finding.check.id, []).append(finding)
+    groups = [_Group(tuple(items), home) for items in by_id.values()]
+    return sorted(groups, key=lambda g: g.first.effective_severity.rank)
 
 
 def _fit(text: str, limit: int) -> str:
@@ -41,43 +71,58 @@ def _share_out(lengths: list[int], room: int) -> list[int]:
     return budgets
 
 
-def reason(report: Report, limit: int = MAX_REASON_CHARS) -> str:
-    """Most important first: the verdict, then every failing check id with as much of its message as fits,
-    most severe first."""
-    failures = sorted(report.failures, key=lambda f: _SEVERITY_ORDER.index(f.check.severity))
-    if not failures:
-        return _fit(f"{headline(report)}: all {len(report.findings)} checks passed.", limit)
-    labels = [_status_label(f) for f in failures]
-    bare = f"{headline(report)}: {' | '.join(labels)}"
+def _listing(head: str, groups: list[_Group], limit: int) -> str:
+    """head, then every group's label with as much of its message as fits."""
+    labels = [g.label for g in groups]
+    bare = f"{head}{' | '.join(labels)}"
     if len(bare) > limit:  # too many to name: name what fits and count the rest
         for shown in range(len(labels) - 1, 0, -1):
-            text = f"{headline(report)}: {', '.join(labels[:shown])} +{len(labels) - shown} more"
+            text = f"{head}{', '.join(labels[:shown])} +{len(labels) - shown} more"
             if len(text) <= limit:
                 break
         return _fit(text, limit)
     separator = ": "
-    budgets = _share_out([len(separator + f.message) for f in failures], limit - len(bare))
+    budgets = _share_out([len(separator + g.first.message) for g in groups], limit - len(bare))
     parts = []
-    for label, finding, budget in zip(labels, failures, budgets):
-        detail = separator + finding.message
-        parts.append(label + (_fit(detail, budget) if budget >= MIN_DETAIL_CHARS or budget >= len(detail) else ""))
-    return _fit(f"{headline(report)}: {' | '.join(parts)}", limit)
+    for group, budget in zip(groups, budgets):
+        detail = separator + group.first.message
+        parts.append(group.label + (_fit(detail, budget) if budget >= MIN_DETAIL_CHARS or budget >= len(detail) else ""))
+    return _fit(f"{head}{' | '.join(parts)}", limit)
 
 
-def _id_list(findings: tuple[Finding, ...], limit: int = MAX_ID_LIST_CHARS) -> str:
-    ids = [f.check.id for f in findings]
+def reason(report: Report, limit: int = MAX_REASON_CHARS) -> str:
+    """Most important first: the verdict, then every check that decided it, most severe first, each with
+    as much of its message as fits. A PASS names what it let through (errors under on_error: warn,
+    failures below fail_on, exemptions)."""
+    checks = len({f.check.id for f in report.findings})
+    where = f" in {len(report.regions)} regions" if len(report.regions) > 1 else ""
+    if report.blocking:
+        return _listing(f"{headline(report)}: ", _groups(report.blocking, report.region), limit)
+    let_through = tuple(f for f in report.findings if f.status.is_failure or f.status is Status.EXEMPT)
+    if not let_through:
+        return _fit(f"{headline(report)}: all {checks} checks passed{where}.", limit)
+    return _listing(f"{headline(report)}: not blocking: ", _groups(let_through, report.region), limit)
+
+
+def _id_list(ids: list[str], limit: int = MAX_ID_LIST_CHARS) -> str:
+    total = len(ids)
     text = ",".join(ids)
     while len(text) > limit and ids:  # keep the whole response under CloudFormation's 4096 bytes
         ids.pop()
-        text = ",".join(ids) + f",+{len(findings) - len(ids)} more"
+        text = ",".join(ids) + f",+{total - len(ids)} more"
     return text
 
 
 def response_data(report: Report) -> dict[str, str]:
+    """Check ids by outcome. A regional check failing in any region is failed."""
+    failed = list(dict.fromkeys(f.check.id for f in report.failures))
+    exempt = [i for i in dict.fromkeys(f.check.id for f in report.with_status(Status.EXEMPT)) if i not in failed]
+    passed = [i for i in dict.fromkeys(f.check.id for f in report.passes) if i not in failed and i not in exempt]
     return {
         "Verdict": report.verdict.value,
-        "FailedChecks": _id_list(report.failures),
-        "PassedChecks": _id_list(report.passes),
+        "FailedChecks": _id_list(failed),
+        "PassedChecks": _id_list(passed),
+        "ExemptChecks": _id_list(exempt),
     }
 
 
@@ -98,10 +143,13 @@ def finding_to_dict(finding: Finding) -> dict[str, Any]:
     return {
         "check": meta.id,
         "title": meta.title,
-        "severity": meta.severity.value,
+        "region": finding.region,
+        "severity": finding.effective_severity.value,
         "status": finding.status.value,
         "message": finding.message,
         "error_code": finding.error_code,
+        "resources": list(finding.resources),
+        "exemption": finding.exemption.text if finding.exemption else None,
         "duration_s": round(finding.duration_s, 3),
         "controls": _plain(meta.controls),
         "remediation": meta.remediation if finding.status.is_failure else None,
@@ -116,8 +164,11 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         "mode": report.mode.value,
         "account_id": report.account_id,
         "region": report.region,
+        "regions": list(report.regions),
+        "baseline": report.baseline,
         "duration_s": round(report.duration_s, 3),
-        "failed_checks": [f.check.id for f in report.failures],
+        "blocking": list(dict.fromkeys(f.check.id for f in report.blocking)),
+        "failed_checks": list(dict.fromkeys(f.check.id for f in report.failures)),
         "findings": [finding_to_dict(f) for f in report.findings],
     }
 
@@ -127,26 +178,31 @@ def report_to_json(report: Report) -> str:
 
 
 def render_table(report: Report, width: int = 100) -> str:
-    rows = [(f.status.value, f.check.severity.value, f.check.id, f.message) for f in report.findings]
-    w_status = max(len("STATUS"), *(len(r[0]) for r in rows)) if rows else 6
-    w_sev = max(len("SEVERITY"), *(len(r[1]) for r in rows)) if rows else 8
-    w_id = max(len("CHECK"), *(len(r[2]) for r in rows)) if rows else 5
-    indent = w_status + w_sev + w_id + 6
-    lines = [f"{'STATUS':<{w_status}}  {'SEVERITY':<{w_sev}}  {'CHECK':<{w_id}}  MESSAGE"]
-    for status, severity, check_id, message in rows:
+    multi_region = len(report.regions) > 1
+    rows = []
+    for f in report.findings:
+        message = f.message + (f" [{f.exemption.text}]" if f.exemption else "")
+        check = f.check.id + (f" @{f.region}" if multi_region and f.region else "")
+        rows.append((f.status.value, f.effective_severity.value, check, message))
+    header = ("STATUS", "SEVERITY", "CHECK")
+    widths = [max(len(header[i]), *(len(r[i]) for r in rows)) if rows else len(header[i]) for i in range(3)]
+    indent = sum(widths) + 6
+    lines = ["  ".join(f"{h:<{w}}" for h, w in zip(header, widths)) + "  MESSAGE"]
+    for *cells, message in rows:
         wrapped = textwrap.wrap(message, max(30, width - indent), break_on_hyphens=False) or [""]
-        lines.append(f"{status:<{w_status}}  {severity:<{w_sev}}  {check_id:<{w_id}}  {wrapped[0]}")
+        lines.append("  ".join(f"{c:<{w}}" for c, w in zip(cells, widths)) + f"  {wrapped[0]}")
         lines.extend(" " * indent + more for more in wrapped[1:])
-    failures = report.failures
-    if failures:
-        lines.append("")
-        lines.append("How to fix:")
-        for f in failures:
+    to_fix = list({f.check.id: f for f in report.failures}.values())
+    if to_fix:
+        lines += ["", "How to fix:"]
+        for f in to_fix:
             lines.append(f"- {f.check.id}: {f.check.title}")
             lines.extend(textwrap.wrap(f.check.remediation, width, initial_indent="    ", subsequent_indent="    ",
                                        break_on_hyphens=False))
             lines.append(f"    {f.check.remediation_url}")
-    lines.append("")
-    lines.append(f"Verdict: {headline(report)}  ({len(report.passes)} passed, {len(failures)} failed, "
-                 f"{report.duration_s:.2f} s, account {report.account_id or 'unknown'}, region {report.region})")
+    counts = {s: len(report.with_status(s)) for s in Status if report.with_status(s)}
+    summary = ", ".join(f"{n} {s.value.lower().replace('_', ' ')}" for s, n in counts.items())
+    regions = f"regions {', '.join(report.regions)}" if multi_region else f"region {report.region}"
+    lines += ["", f"Verdict: {headline(report)}  ({summary}; {report.duration_s:.2f} s; "
+                  f"account {report.account_id or 'unknown'}, {regions}; baseline {report.baseline})"]
     return "\n".join(lines)

@@ -11,14 +11,16 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import time
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from preflight.aws import AwsAccess
+from preflight import baseline, properties
 from preflight.audit import run_audit
-from preflight.errors import PolicyError, PreflightError
+from preflight.aws import AwsAccess
+from preflight.errors import BaselineError, PolicyError, PreflightError
 from preflight.model import Report
-from preflight.policy import policy_from_properties
+from preflight.policy import Policy
 from preflight.registry import Registry
 from preflight.report import MAX_REASON_CHARS, reason, report_to_json, response_data
 from preflight.runner import Deadline
@@ -29,6 +31,7 @@ logger = logging.getLogger(__name__)
 MIN_RESPONSE_RESERVE_S = 1.0
 MAX_RESPONSE_RESERVE_S = 5.0
 RESPONSE_RESERVE_FRACTION = 0.2
+BASELINE_TTL_S = 60.0
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,26 @@ def _short(text: str) -> str:
     return text if len(text) <= MAX_REASON_CHARS else text[: MAX_REASON_CHARS - 1] + "…"
 
 
-def answer(event: Mapping[str, Any], remaining_s: float, aws: AwsAccess, registry: Registry) -> Answer:
+class BaselineCache:
+    """The deployed baseline, fetched at most once per TTL per warm container (an SSM or S3 read would
+    otherwise sit in front of every audit). A failure is not cached: the next request tries again."""
+
+    def __init__(self, source: str | None = None, ttl_s: float = BASELINE_TTL_S):
+        self._source = source
+        self._ttl_s = ttl_s
+        self._policy: Policy | None = None
+        self._fetched_at = 0.0
+
+    def get(self, aws: AwsAccess, registry: Registry) -> Policy:
+        if self._policy is None or time.monotonic() - self._fetched_at > self._ttl_s:
+            source = baseline.configured_source() if self._source is None else self._source
+            self._policy = baseline.load(source, aws, registry)
+            self._fetched_at = time.monotonic()
+        return self._policy
+
+
+def answer(event: Mapping[str, Any], remaining_s: float, aws: AwsAccess, registry: Registry,
+           baselines: BaselineCache) -> Answer:
     new_id = physical_id_for(event)
     # A failed Update must keep the id it had; a failed Create still needs one, for the rollback's Delete.
     id_if_failed = str(event.get("PhysicalResourceId") or new_id)
@@ -83,7 +105,12 @@ def answer(event: Mapping[str, Any], remaining_s: float, aws: AwsAccess, registr
             f"This auditor audits account {aws.known_account_id}, but the stack is in account {stack_account}: "
             "use the ServiceToken of the preflight auditor deployed in that account."), {})
     try:
-        policy = policy_from_properties(event.get("ResourceProperties"), registry)
+        baseline = baselines.get(aws, registry)
+    except BaselineError as error:  # fail closed: no baseline, no pass
+        logger.error("baseline unavailable: %s", error)
+        return Answer(False, id_if_failed, _short(f"The preflight baseline could not be loaded: {error}."), {})
+    try:
+        policy = properties.apply(event.get("ResourceProperties"), baseline, registry)
     except PolicyError as error:
         logger.error("invalid properties: %s", error)
         return Answer(False, id_if_failed, _short(f"Invalid Custom::Preflight properties: {error}."), {})

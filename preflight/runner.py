@@ -1,22 +1,32 @@
-"""Runs checks in parallel under one deadline. Never raises: errors and overruns become findings."""
+"""Runs the policy's checks in parallel under one deadline. Never raises: errors and overruns become findings.
+
+Account-wide checks start at once; regional checks start in every audited region as soon as the region list
+is known (looked up once per audit for `regions: all`, concurrently with the account-wide checks).
+"""
 from __future__ import annotations
 
 import concurrent.futures
 import logging
 import time
+from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Callable
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from preflight.aws import AwsAccess
 from preflight.concurrency import spawn
-from preflight.context import CheckContext
+from preflight.context import AuditMemo, CheckContext
 from preflight.errors import EvaluationError
-from preflight.model import Check, Finding, Result, Status
+from preflight.model import Finding, Result, Scope, Status
+from preflight.policy import Policy, Regions, RegionsKind, Selection
 
 logger = logging.getLogger(__name__)
 
 Clock = Callable[[], float]
+# IAM actions the engine itself needs, beyond the checks' own.
+ENGINE_IAM_ACTIONS = ("ec2:DescribeRegions",)
+ENABLED_OPT_IN_STATUSES = ("opt-in-not-required", "opted-in")
 
 
 @dataclass(frozen=True)
@@ -47,12 +57,37 @@ def describe_error(error: BaseException) -> tuple[str, str]:
     return type(error).__name__, f"internal error in the check: {type(error).__name__}: {error}"
 
 
+def audited_regions(regions: Regions, aws: AwsAccess, home: str) -> tuple[str, ...]:
+    if regions.kind is RegionsKind.CURRENT:
+        return (home,)
+    if regions.kind is RegionsKind.LISTED:
+        return regions.names
+    answer = aws.client("ec2", home).describe_regions(AllRegions=False)["Regions"]
+    enabled = sorted(r["RegionName"] for r in answer if r.get("OptInStatus") in ENABLED_OPT_IN_STATUSES)
+    return tuple(sorted(enabled, key=lambda name: name != home))  # home first
+
+
+@dataclass
+class _Job:
+    selection: Selection
+    region: str | None
+    future: Future
+
+
 class Runner:
     def __init__(self, clock: Clock = time.monotonic):
         self._clock = clock
 
-    def _run_one(self, check: Check, ctx: CheckContext) -> Finding:
+    def _finding(self, selection: Selection, region: str | None, status: Status, message: str,
+                 duration_s: float, code: str | None = None, result: Result | None = None) -> Finding:
+        return Finding(
+            selection.check.meta, status, message, dict(result.evidence) if result else {}, duration_s, code,
+            region, result.resources if result else (), selection.severity,
+        )
+
+    def _run_one(self, selection: Selection, ctx: CheckContext, region: str | None) -> Finding:
         started = self._clock()
+        check = selection.check
         try:
             result = check.run(ctx)
             if not isinstance(result, Result):
@@ -61,22 +96,50 @@ class Runner:
             code, message = describe_error(error)
             expected = isinstance(error, (ClientError, BotoCoreError, EvaluationError))
             (logger.warning if expected else logger.exception)("check %s raised %s: %s", check.id, code, message)
-            return Finding(check.meta, Status.ERROR, message, {}, self._clock() - started, code)
-        return Finding(check.meta, result.status, result.message, result.evidence, self._clock() - started)
+            return self._finding(selection, region, Status.ERROR, message, self._clock() - started, code)
+        return self._finding(selection, region, result.status, result.message, self._clock() - started, result=result)
 
-    def run(self, checks: Sequence[Check], ctx: CheckContext, deadline: Deadline) -> tuple[Finding, ...]:
+    def run(self, policy: Policy, aws: AwsAccess, deadline: Deadline, home: str | None = None
+            ) -> tuple[tuple[Finding, ...], tuple[str, ...]]:
+        """(findings in the policy's order, the regions audited)."""
         started = self._clock()
-        # Each run owns its futures: a worker that finishes after the deadline writes into a future
-        # nobody reads, never into a later request's results.
-        futures = [spawn(self._run_one, check, ctx, name=f"check:{check.id}") for check in checks]
-        concurrent.futures.wait(futures, timeout=deadline.remaining())
-        findings = []
-        for check, future in zip(checks, futures):
-            if future.done():
-                findings.append(future.result())
-            else:
-                waited = self._clock() - started
-                findings.append(
-                    Finding(check.meta, Status.TIMEOUT, f"did not finish within the audit's {waited:.1f} s deadline", {}, waited)
-                )
-        return tuple(findings)
+        home = home or aws.region
+        memo = AuditMemo()  # per run: a worker that finishes late writes into this run's objects only
+
+        def regions_of_audit() -> tuple[str, ...]:
+            return memo.get("audited-regions", lambda: audited_regions(policy.regions, aws, home))
+
+        def start(selection: Selection, region: str | None) -> _Job:
+            ctx = CheckContext(aws, region or home, selection.parameters, memo, home, regions_of_audit)
+            return _Job(selection, region, spawn(self._run_one, selection, ctx, region, name=f"check:{selection.check.id}"))
+
+        jobs = [start(s, None) for s in policy.selections if s.check.meta.scope is Scope.ACCOUNT]
+        regional = [s for s in policy.selections if s.check.meta.scope is Scope.REGIONAL]
+        regions: tuple[str, ...] = ()
+        findings_without_region: list[Finding] = []
+        if regional:
+            lookup = spawn(regions_of_audit, name="regions")
+            try:
+                regions = lookup.result(timeout=deadline.remaining())
+            except concurrent.futures.TimeoutError:
+                findings_without_region = [self._finding(s, None, Status.TIMEOUT, "the region list did not arrive "
+                                                         "before the deadline", self._clock() - started) for s in regional]
+            except Exception as error:
+                code, message = describe_error(error)
+                findings_without_region = [self._finding(s, None, Status.ERROR, f"could not list the regions: {message}",
+                                                         self._clock() - started, code) for s in regional]
+            jobs += [start(s, region) for s in regional for region in regions]
+
+        concurrent.futures.wait([j.future for j in jobs], timeout=deadline.remaining())
+        findings = findings_without_region + [self._collect(j, started) for j in jobs]
+        order = {s.check.id: i for i, s in enumerate(policy.selections)}
+        region_order = {r: i for i, r in enumerate(regions)}
+        findings.sort(key=lambda f: (order[f.check.id], region_order.get(f.region, -1)))
+        return tuple(findings), regions or (home,)
+
+    def _collect(self, job: _Job, started: float) -> Finding:
+        if job.future.done():
+            return job.future.result()
+        waited = self._clock() - started
+        return self._finding(job.selection, job.region, Status.TIMEOUT,
+                             f"did not finish within the audit's {waited:.1f} s deadline", waited)

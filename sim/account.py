@@ -39,13 +39,22 @@ def create_trail(
     event_selectors: list[dict[str, Any]] | None = ALL_MANAGEMENT_EVENTS,
     advanced_event_selectors: list[dict[str, Any]] | None = None,
     organization: bool = False,
+    log_group: str | None = None,
+    kms_key_id: str | None = None,
+    log_file_validation: bool = False,
 ) -> str:
     """A trail with its bucket. moto gives new trails empty selectors, so they are set explicitly here."""
     bucket = f"{name}-trail-logs-{region}"
     create_bucket(bucket, region)
     cloudtrail = boto3.client("cloudtrail", region_name=region)
+    extra: dict[str, Any] = {"EnableLogFileValidation": log_file_validation}
+    if log_group:
+        extra["CloudWatchLogsLogGroupArn"] = f"arn:aws:logs:{region}:{ACCOUNT_ID}:log-group:{log_group}:*"
+        extra["CloudWatchLogsRoleArn"] = f"arn:aws:iam::{ACCOUNT_ID}:role/cloudtrail-to-logs"
+    if kms_key_id:
+        extra["KmsKeyId"] = kms_key_id
     arn = cloudtrail.create_trail(
-        Name=name, S3BucketName=bucket, IsMultiRegionTrail=multi_region, IsOrganizationTrail=organization
+        Name=name, S3BucketName=bucket, IsMultiRegionTrail=multi_region, IsOrganizationTrail=organization, **extra
     )["TrailARN"]
     if advanced_event_selectors is not None:
         cloudtrail.put_event_selectors(TrailName=name, AdvancedEventSelectors=advanced_event_selectors)
@@ -53,6 +62,10 @@ def create_trail(
         cloudtrail.put_event_selectors(TrailName=name, EventSelectors=event_selectors)
     if logging:
         cloudtrail.start_logging(Name=name)
+        if log_group:
+            from sim import moto_gaps
+
+            moto_gaps.deliver_to_cloudwatch(arn)
     return arn
 
 
@@ -104,3 +117,104 @@ def make_compliant(region: str = REGION) -> None:
     set_root_mfa(True)
     put_public_access_block(region=region)
     start_config_recorder(region=region)
+
+
+# The CIS AWS Foundations v3.0 section 4 filter patterns, as the benchmark gives them.
+CIS_PATTERNS = {
+    "unauthorized-api-calls": '{ ($.errorCode = "*UnauthorizedOperation") || ($.errorCode = "AccessDenied*") '
+                              '&& ($.sourceIPAddress != "delivery.logs.amazonaws.com") && ($.eventName != "HeadBucket") }',
+    "console-signin-without-mfa": '{ ($.eventName = "ConsoleLogin") && ($.additionalEventData.MFAUsed != "Yes") }',
+    "root-usage": '{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS '
+                  '&& $.eventType != "AwsServiceEvent" }',
+    "iam-policy-changes": "{($.eventName=DeleteGroupPolicy)||($.eventName=DeleteRolePolicy)||($.eventName=DeleteUserPolicy)"
+                          "||($.eventName=PutGroupPolicy)||($.eventName=PutRolePolicy)||($.eventName=PutUserPolicy)"
+                          "||($.eventName=CreatePolicy)||($.eventName=DeletePolicy)||($.eventName=CreatePolicyVersion)"
+                          "||($.eventName=DeletePolicyVersion)||($.eventName=AttachRolePolicy)||($.eventName=DetachRolePolicy)"
+                          "||($.eventName=AttachUserPolicy)||($.eventName=DetachUserPolicy)||($.eventName=AttachGroupPolicy)"
+                          "||($.eventName=DetachGroupPolicy)}",
+    "cloudtrail-changes": "{ ($.eventName = CreateTrail) || ($.eventName = UpdateTrail) || ($.eventName = DeleteTrail) "
+                          "|| ($.eventName = StartLogging) || ($.eventName = StopLogging) }",
+    "console-auth-failures": '{ ($.eventName = ConsoleLogin) && ($.errorMessage = "Failed authentication") }',
+    "cmk-disable-or-deletion": "{($.eventSource = kms.amazonaws.com) && (($.eventName=DisableKey)"
+                               "||($.eventName=ScheduleKeyDeletion)) }",
+    "s3-bucket-policy-changes": "{ ($.eventSource = s3.amazonaws.com) && (($.eventName = PutBucketAcl) || "
+                                "($.eventName = PutBucketPolicy) || ($.eventName = PutBucketCors) || "
+                                "($.eventName = PutBucketLifecycle) || ($.eventName = PutBucketReplication) || "
+                                "($.eventName = DeleteBucketPolicy) || ($.eventName = DeleteBucketCors) || "
+                                "($.eventName = DeleteBucketLifecycle) || ($.eventName = DeleteBucketReplication)) }",
+    "config-changes": "{ ($.eventSource = config.amazonaws.com) && (($.eventName=StopConfigurationRecorder)||"
+                      "($.eventName=DeleteDeliveryChannel) ||($.eventName=PutDeliveryChannel)||"
+                      "($.eventName=PutConfigurationRecorder)) }",
+    "security-group-changes": "{ ($.eventName = AuthorizeSecurityGroupIngress) || ($.eventName = AuthorizeSecurityGroupEgress) "
+                              "|| ($.eventName = RevokeSecurityGroupIngress) || ($.eventName = RevokeSecurityGroupEgress) "
+                              "|| ($.eventName = CreateSecurityGroup) || ($.eventName = DeleteSecurityGroup) }",
+    "nacl-changes": "{ ($.eventName = CreateNetworkAcl) || ($.eventName = CreateNetworkAclEntry) || "
+                    "($.eventName = DeleteNetworkAcl) || ($.eventName = DeleteNetworkAclEntry) || "
+                    "($.eventName = ReplaceNetworkAclEntry) || ($.eventName = ReplaceNetworkAclAssociation) }",
+    "network-gateway-changes": "{ ($.eventName = CreateCustomerGateway) || ($.eventName = DeleteCustomerGateway) || "
+                               "($.eventName = AttachInternetGateway) || ($.eventName = CreateInternetGateway) || "
+                               "($.eventName = DeleteInternetGateway) || ($.eventName = DetachInternetGateway) }",
+    "route-table-changes": "{($.eventSource = ec2.amazonaws.com) && (($.eventName = CreateRoute) || "
+                           "($.eventName = CreateRouteTable) || ($.eventName = ReplaceRoute) || "
+                           "($.eventName = ReplaceRouteTableAssociation) || ($.eventName = DeleteRouteTable) || "
+                           "($.eventName = DeleteRoute) || ($.eventName = DisassociateRouteTable)) }",
+    "vpc-changes": "{ ($.eventName = CreateVpc) || ($.eventName = DeleteVpc) || ($.eventName = ModifyVpcAttribute) || "
+                   "($.eventName = AcceptVpcPeeringConnection) || ($.eventName = CreateVpcPeeringConnection) || "
+                   "($.eventName = DeleteVpcPeeringConnection) || ($.eventName = RejectVpcPeeringConnection) || "
+                   "($.eventName = AttachClassicLinkVpc) || ($.eventName = DetachClassicLinkVpc) || "
+                   "($.eventName = DisableVpcClassicLink) || ($.eventName = EnableVpcClassicLink) }",
+}
+TRAIL_LOG_GROUP = "cloudtrail/audit"
+
+
+def add_cis_alarms(items=tuple(CIS_PATTERNS), *, region: str = REGION, log_group: str = TRAIL_LOG_GROUP,
+                   subscribed: bool = True, with_alarm: bool = True) -> str:
+    """Metric filters, alarms and a subscribed SNS topic for the given CIS section 4 items."""
+    logs = boto3.client("logs", region_name=region)
+    if not logs.describe_log_groups(logGroupNamePrefix=log_group)["logGroups"]:
+        logs.create_log_group(logGroupName=log_group)
+    sns = boto3.client("sns", region_name=region)
+    topic = sns.create_topic(Name="security-alarms")["TopicArn"]
+    if subscribed:
+        sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="security@example.com")
+    cloudwatch = boto3.client("cloudwatch", region_name=region)
+    for item in items:
+        metric = f"cis-{item}"
+        logs.put_metric_filter(logGroupName=log_group, filterName=metric, filterPattern=CIS_PATTERNS[item],
+                               metricTransformations=[{"metricName": metric, "metricNamespace": "CISBenchmark",
+                                                       "metricValue": "1"}])
+        if with_alarm:
+            cloudwatch.put_metric_alarm(AlarmName=metric, MetricName=metric, Namespace="CISBenchmark",
+                                        Statistic="Sum", Period=300, EvaluationPeriods=1, Threshold=1,
+                                        ComparisonOperator="GreaterThanOrEqualToThreshold", AlarmActions=[topic])
+    return topic
+
+
+def make_region_compliant(region: str) -> None:
+    """The regional guard rails: GuardDuty, Security Hub, Access Analyzer, EBS encryption, closed default SGs."""
+    from sim import moto_gaps
+
+    boto3.client("guardduty", region_name=region).create_detector(Enable=True)
+    boto3.client("securityhub", region_name=region).enable_security_hub()
+    moto_gaps.create_analyzer(region)
+    ec2 = boto3.client("ec2", region_name=region)
+    ec2.enable_ebs_encryption_by_default()
+    for group in ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": ["default"]}])["SecurityGroups"]:
+        if group["IpPermissionsEgress"]:
+            ec2.revoke_security_group_egress(GroupId=group["GroupId"], IpPermissions=group["IpPermissionsEgress"])
+        if group["IpPermissions"]:
+            ec2.revoke_security_group_ingress(GroupId=group["GroupId"], IpPermissions=group["IpPermissions"])
+
+
+def make_fully_compliant(regions: tuple[str, ...] = (REGION,)) -> None:
+    """Everything the whole catalogue asks for, in the given regions (the first is home)."""
+    home = regions[0]
+    create_trail(region=home, log_group=TRAIL_LOG_GROUP, log_file_validation=True,
+                 kms_key_id=f"arn:aws:kms:{home}:{ACCOUNT_ID}:key/1234abcd-12ab-34cd-56ef-1234567890ab")
+    set_root_mfa(True)
+    put_public_access_block(region=home)
+    boto3.client("iam").update_account_password_policy(MinimumPasswordLength=14, PasswordReusePrevention=24)
+    add_cis_alarms(region=home)
+    for region in regions:
+        start_config_recorder(region=region)
+        make_region_compliant(region)

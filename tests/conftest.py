@@ -12,6 +12,10 @@ use_simulated_aws("testing")
 
 from moto import mock_aws  # noqa: E402
 
+from sim import moto_gaps  # noqa: E402
+
+moto_gaps.install()
+
 from sim.cloudformation import FakeLambdaContext, start_response_server  # noqa: E402
 
 _real_connect = socket.socket.connect
@@ -32,6 +36,7 @@ def _loopback_only(sock: socket.socket, address) -> None:
 @pytest.fixture(autouse=True)
 def _no_network_and_moto(monkeypatch):
     monkeypatch.setattr(socket.socket, "connect", _loopback_only)
+    moto_gaps.reset()
     with mock_aws():
         yield
 
@@ -59,10 +64,13 @@ def run_check():
     """Runs one check function against the (moto) account, as the runner would hand it over."""
     from preflight.aws import AwsAccess
     from preflight.context import CheckContext
+    from preflight.policy import Selection
     from sim.cloudformation import ACCOUNT_ID, REGION
 
-    def run(check, region: str = REGION, aws: AwsAccess | None = None):
+    def run(check, region: str = REGION, aws: AwsAccess | None = None, regions=None, **parameters):
         aws = aws or AwsAccess(region=region, account_id=ACCOUNT_ID)
-        return check.run(CheckContext(aws, region))
+        selection = Selection.of(check, parameters)
+        audited = (lambda: tuple(regions)) if regions else None
+        return check.run(CheckContext(aws, region, selection.parameters, home_region=region, regions_of_audit=audited))
 
     return run

@@ -13,8 +13,8 @@ def test_registry_refuses_a_duplicate_id():
         Registry((*ALL_CHECKS, ALL_CHECKS[0]))
 
 
-def test_the_four_headline_checks_are_in_the_catalogue():
-    assert default_registry().ids == (
+def test_the_four_headline_checks_lead_the_catalogue():
+    assert default_registry().ids[:4] == (
         "cloudtrail-enabled",
         "root-account-mfa-enabled",
         "s3-account-level-public-access-blocks",
@@ -22,13 +22,20 @@ def test_the_four_headline_checks_are_in_the_catalogue():
     )
 
 
+def test_the_catalogue_has_at_least_sixteen_checks():
+    assert len(default_registry()) >= 16
+
+
 @pytest.mark.parametrize("check", ALL_CHECKS, ids=lambda c: c.id)
 def test_every_check_declares_complete_metadata(check):
     meta = check.meta
     assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", meta.id)
     assert meta.title and isinstance(meta.severity, Severity)
-    assert re.fullmatch(r"\d+(\.\d+)+", meta.controls.cis_aws_v3)
-    assert re.fullmatch(r"[A-Za-z0-9]+\.\d+", meta.controls.security_hub)
+    if meta.controls.cis_aws_v3:
+        assert re.fullmatch(r"\d+(\.\d+)+(, \d+(\.\d+)+)*", meta.controls.cis_aws_v3)
+    assert re.fullmatch(r"[A-Za-z0-9]+\.\d+(, [A-Za-z0-9]+\.\d+)*", meta.controls.security_hub)
+    for parameter in meta.parameters:
+        assert isinstance(parameter.default, parameter.type) and parameter.description
     assert len(meta.remediation) > 40
     assert meta.remediation_url.startswith("https://docs.aws.amazon.com/")
     assert meta.iam_actions and all(re.fullmatch(r"[a-z0-9-]+:[A-Za-z]+", a) for a in meta.iam_actions)

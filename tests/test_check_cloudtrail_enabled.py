@@ -132,7 +132,7 @@ def test_multi_region_trail_created_in_another_region_counts_as_shadow_trail(run
     result = run_check(CHECK, region="us-east-1")
     assert result.status is Status.PASS
     [trail] = result.evidence["trails"]
-    assert trail.home_region == "eu-west-1"
+    assert trail["home_region"] == "eu-west-1"
 
 
 def test_organization_trail_counts(run_check):
@@ -196,8 +196,8 @@ def test_member_account_trusts_its_organization_trail_when_details_are_refused(r
     result = run_check(CHECK, aws=aws)
     assert result.status is Status.PASS
     [trail] = result.evidence["trails"]
-    assert trail.logging is True
-    assert any("trusted to the organization" in note for note in trail.notes)
+    assert trail["logging"] is True
+    assert any("trusted to the organization" in note for note in trail["notes"])
 
 
 def test_member_account_passes_when_both_detail_calls_are_refused(run_check, monkeypatch):

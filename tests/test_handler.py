@@ -9,20 +9,21 @@ import time
 import pytest
 
 from checks import ALL_CHECKS
+from preflight.baseline import HEADLINE
 from preflight import handler
 from preflight.model import Check, CheckMeta, Controls, Severity, failed, passed
 from preflight.registry import Registry
 from sim.account import create_trail, make_compliant, set_root_mfa
 from tests.handler_support import invoke
 
-ALL_IDS = [c.id for c in ALL_CHECKS]
+ALL_IDS = list(HEADLINE)
 
 
 def test_create_in_a_compliant_account_succeeds_with_data(cfn):
     make_compliant()
     response = invoke(cfn, "Create").response
     assert response["Status"] == "SUCCESS"
-    assert response["Data"] == {"Verdict": "PASS", "FailedChecks": "", "PassedChecks": ",".join(ALL_IDS)}
+    assert response["Data"] == {"Verdict": "PASS", "FailedChecks": "", "PassedChecks": ",".join(ALL_IDS), "ExemptChecks": ""}
     assert response["PhysicalResourceId"].startswith("Preflight-")
     assert response["Reason"].startswith("PASS")
 
@@ -58,7 +59,7 @@ def test_a_subset_of_checks_runs_only_those(cfn):
     set_root_mfa(True)
     response = invoke(cfn, "Create", {"Checks": ["root-account-mfa-enabled"]}).response
     assert response["Status"] == "SUCCESS"
-    assert response["Data"] == {"Verdict": "PASS", "FailedChecks": "", "PassedChecks": "root-account-mfa-enabled"}
+    assert response["Data"] == {"Verdict": "PASS", "FailedChecks": "", "PassedChecks": "root-account-mfa-enabled", "ExemptChecks": ""}
 
 
 def test_revision_and_cloudformation_properties_are_accepted_and_ignored(cfn):
@@ -74,7 +75,7 @@ def test_revision_and_cloudformation_properties_are_accepted_and_ignored(cfn):
         ({"mode": "audit"}, "unknown property 'mode' (did you mean 'Mode'?)"),
         ({"Checks": ["cloudtrail-enable"]}, "unknown check 'cloudtrail-enable' (did you mean 'cloudtrail-enabled'?)"),
         ({"Checks": "cloudtrail-enabled"}, "'Checks' must be a list of check ids, not a string"),
-        ({"Checks": []}, "'Checks' is empty; leave it out to run every check"),
+        ({"Checks": []}, "'Checks' is empty; leave it out to run the baseline's checks"),
         ({"Mode": "Enforce"}, "unknown Mode 'Enforce' (did you mean 'enforce'?)"),
         ({"Mode": ["audit"]}, "'Mode' must be a string (enforce or audit), not a list"),
     ],

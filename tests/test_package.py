@@ -120,7 +120,7 @@ def test_packaged_handler_answers_from_an_empty_folder(unpacked, runtime, moto_e
 def test_a_check_module_that_fails_to_import_still_answers(unpacked, runtime, cfn, tmp_path):
     broken = tmp_path / "task"
     shutil.copytree(unpacked, broken)
-    (broken / "checks" / "root_account_mfa.py").write_text("raise ImportError('simulated broken deploy')\n")
+    (broken / "checks" / "root_account.py").write_text("raise ImportError('simulated broken deploy')\n")
     events = [
         event("Create", cfn.url("c"), request_id="c"),
         event("Update", cfn.url("u"), {"Revision": "2"}, request_id="u"),

@@ -10,9 +10,10 @@ def finding(check_id: str, status: Status, message: str = "something is wrong", 
     return Finding(meta, status, message, {}, 0.1)
 
 
-def report(*findings: Finding, mode: Mode = Mode.ENFORCE) -> Report:
-    verdict = Verdict.FAIL if any(f.status.is_failure for f in findings) else Verdict.PASS
-    return Report(verdict, mode, "us-east-1", "123456789012", findings, 0.2)
+def report(*findings: Finding, mode: Mode = Mode.ENFORCE, blocking=None, regions=("us-east-1",)) -> Report:
+    blocking = tuple(f for f in findings if f.status.is_failure) if blocking is None else blocking
+    verdict = Verdict.FAIL if blocking else Verdict.PASS
+    return Report(verdict, mode, "us-east-1", "123456789012", findings, 0.2, blocking, regions)
 
 
 def test_passing_reason_counts_the_checks():
@@ -56,7 +57,29 @@ def test_audit_mode_says_it_is_not_enforced():
 
 def test_response_data_lists_failed_and_passed_ids():
     data = response_data(report(finding("a", Status.FAIL), finding("b", Status.PASS), finding("c", Status.ERROR)))
-    assert data == {"Verdict": "FAIL", "FailedChecks": "a,c", "PassedChecks": "b"}
+    assert data == {"Verdict": "FAIL", "FailedChecks": "a,c", "PassedChecks": "b", "ExemptChecks": ""}
+
+
+def test_a_pass_names_what_it_let_through():
+    text = reason(report(finding("a", Status.PASS), finding("b", Status.ERROR, "Throttling"), blocking=()))
+    assert text == "PASS: not blocking: b (ERROR): Throttling"
+
+
+def test_a_regional_failure_names_its_regions():
+    from dataclasses import replace
+
+    east, west = (replace(finding("config", Status.FAIL, "not recording"), region=r) for r in ("us-east-1", "eu-west-1"))
+    text = reason(report(east, west, regions=("us-east-1", "eu-west-1")))
+    assert text == "FAIL: config [us-east-1, eu-west-1]: not recording"
+
+
+def test_a_regional_check_failing_in_one_region_is_failed_not_passed():
+    from dataclasses import replace
+
+    east = replace(finding("config", Status.PASS), region="us-east-1")
+    west = replace(finding("config", Status.FAIL), region="eu-west-1")
+    data = response_data(report(east, west, regions=("us-east-1", "eu-west-1")))
+    assert (data["FailedChecks"], data["PassedChecks"]) == ("config", "")
 
 
 def test_response_stays_under_cloudformations_4096_bytes_with_a_large_catalogue():

@@ -3,8 +3,8 @@ import threading
 import time
 
 from preflight.aws import AwsAccess
-from preflight.context import CheckContext
 from preflight.model import Check, CheckMeta, Controls, Severity, Status, failed, passed
+from preflight.policy import Policy, Selection
 from preflight.runner import Deadline, Runner
 
 
@@ -12,7 +12,12 @@ def meta(check_id: str) -> CheckMeta:
     return CheckMeta(check_id, check_id, Severity.LOW, Controls(), "fix", "https://docs.aws.amazon.com/", ())
 
 
-CTX = CheckContext(AwsAccess(region="us-east-1", account_id="123456789012"), "us-east-1")
+AWS = AwsAccess(region="us-east-1", account_id="123456789012")
+
+
+def run(checks, deadline: Deadline):
+    findings, _ = Runner().run(Policy(tuple(Selection.of(c) for c in checks)), AWS, deadline, "us-east-1")
+    return findings
 
 
 def sleeper(check_id: str, seconds: float) -> Check:
@@ -22,7 +27,7 @@ def sleeper(check_id: str, seconds: float) -> Check:
 def test_checks_run_in_parallel():
     checks = [sleeper(f"s{i}", 0.3) for i in range(8)]
     started = time.monotonic()
-    findings = Runner().run(checks, CTX, Deadline.after(5))
+    findings = run(checks, Deadline.after(5))
     assert time.monotonic() - started < 1.0  # 8 x 0.3 s in sequence would be 2.4 s
     assert [f.status for f in findings] == [Status.PASS] * 8
 
@@ -31,7 +36,7 @@ def test_a_check_past_the_deadline_is_a_timeout_and_the_others_keep_their_result
     release = threading.Event()
     hung = Check(meta("hung"), lambda ctx: (release.wait(), passed("late"))[1])
     started = time.monotonic()
-    findings = Runner().run([hung, sleeper("quick", 0.01)], CTX, Deadline.after(0.5))
+    findings = run([hung, sleeper("quick", 0.01)], Deadline.after(0.5))
     assert 0.5 <= time.monotonic() - started < 0.8
     assert [(f.check.id, f.status) for f in findings] == [("hung", Status.TIMEOUT), ("quick", Status.PASS)]
     release.set()
@@ -49,9 +54,9 @@ def test_a_late_worker_cannot_write_into_a_later_run():
         return failed("fresh answer")
 
     check = Check(meta("flip"), sometimes_slow)
-    first = Runner().run([check], CTX, Deadline.after(0.2))
+    first = run([check], Deadline.after(0.2))
     release.set()  # the first run's worker now finishes, after its run has answered
-    second = Runner().run([check], CTX, Deadline.after(2))
+    second = run([check], Deadline.after(2))
     time.sleep(0.05)
     assert first[0].status is Status.TIMEOUT
     assert second[0].status is Status.FAIL and second[0].message == "fresh answer"
@@ -63,20 +68,20 @@ def test_exceptions_become_error_findings_with_a_code():
     def denied(ctx):
         raise ClientError({"Error": {"Code": "AccessDenied", "Message": "not authorized"}}, "GetAccountSummary")
 
-    [finding] = Runner().run([Check(meta("denied"), denied)], CTX, Deadline.after(2))
+    [finding] = run([Check(meta("denied"), denied)], Deadline.after(2))
     assert finding.status is Status.ERROR
     assert finding.error_code == "AccessDenied"
     assert "not authorized" in finding.message
 
 
 def test_a_check_returning_garbage_is_an_error_not_a_pass():
-    [finding] = Runner().run([Check(meta("garbage"), lambda ctx: "PASS")], CTX, Deadline.after(2))
+    [finding] = run([Check(meta("garbage"), lambda ctx: "PASS")], Deadline.after(2))
     assert finding.status is Status.ERROR
     assert "returned str" in finding.message
 
 
 def test_no_time_left_still_answers_at_once():
     started = time.monotonic()
-    findings = Runner().run([sleeper("s", 1)], CTX, Deadline.after(0))
+    findings = run([sleeper("s", 1)], Deadline.after(0))
     assert time.monotonic() - started < 0.1
     assert findings[0].status is Status.TIMEOUT

@@ -1,8 +1,8 @@
-from checks import root_account_mfa
+from checks import root_account
 from preflight.model import Status
 from sim.account import set_root_mfa
 
-CHECK = root_account_mfa.CHECK
+CHECK = root_account.MFA
 
 
 def test_root_without_mfa_fails(run_check):

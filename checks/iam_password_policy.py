@@ -1,0 +1,60 @@
+"""iam-password-policy: the account password policy meets the baseline's parameters."""
+from __future__ import annotations
+
+from botocore.exceptions import ClientError
+
+from preflight.context import CheckContext
+from preflight.model import Check, CheckMeta, Controls, Parameter, Result, Severity, Stricter, failed, passed
+
+META = CheckMeta(
+    id="iam-password-policy",
+    title="The IAM password policy requires long, non-reused passwords",
+    severity=Severity.MEDIUM,
+    controls=Controls(cis_aws_v3="1.8, 1.9", security_hub="IAM.15, IAM.16"),
+    remediation="Set the account password policy: aws iam update-account-password-policy "
+                "--minimum-password-length 14 --password-reuse-prevention 24 (plus any character requirements "
+                "your baseline sets)",
+    remediation_url="https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_passwords_account-policy.html",
+    iam_actions=("iam:GetAccountPasswordPolicy",),
+    parameters=(
+        Parameter("minimum_length", int, 14, "Shortest password allowed (CIS 1.8, IAM.15).", Stricter.HIGHER),
+        Parameter("reuse_prevention", int, 24, "How many previous passwords may not be reused (CIS 1.9, IAM.16).",
+                  Stricter.HIGHER),
+        Parameter("require_uppercase", bool, False, "Require an uppercase letter.", Stricter.TRUE),
+        Parameter("require_lowercase", bool, False, "Require a lowercase letter.", Stricter.TRUE),
+        Parameter("require_numbers", bool, False, "Require a number.", Stricter.TRUE),
+        Parameter("require_symbols", bool, False, "Require a symbol.", Stricter.TRUE),
+    ),
+)
+
+REQUIREMENTS = (
+    ("require_uppercase", "RequireUppercaseCharacters", "an uppercase letter"),
+    ("require_lowercase", "RequireLowercaseCharacters", "a lowercase letter"),
+    ("require_numbers", "RequireNumbers", "a number"),
+    ("require_symbols", "RequireSymbols", "a symbol"),
+)
+
+
+def run(ctx: CheckContext) -> Result:
+    try:
+        policy = ctx.client("iam").get_account_password_policy()["PasswordPolicy"]
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") == "NoSuchEntity":
+            return failed("The account has no IAM password policy.", policy=None)
+        raise
+    gaps = []
+    length, wanted_length = policy.get("MinimumPasswordLength", 0), ctx.param("minimum_length")
+    if length < wanted_length:
+        gaps.append(f"minimum length is {length}, not at least {wanted_length}")
+    reuse, wanted_reuse = policy.get("PasswordReusePrevention", 0), ctx.param("reuse_prevention")
+    if reuse < wanted_reuse:
+        gaps.append(f"reuse prevention is {reuse or 'off'}, not at least {wanted_reuse}")
+    for parameter, field, words in REQUIREMENTS:
+        if ctx.param(parameter) and not policy.get(field):
+            gaps.append(f"{words} is not required")
+    if gaps:
+        return failed("The IAM password policy is too weak: " + "; ".join(gaps) + ".", policy=policy)
+    return passed("The IAM password policy meets the baseline.", policy=policy)
+
+
+CHECK = Check(META, run)

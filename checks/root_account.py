@@ -1,0 +1,108 @@
+"""The root user: MFA, hardware MFA, no access keys.
+
+An account whose root credentials were removed (centralized root access management in AWS Organizations)
+has no password, no access keys and no signing certificates: there is nothing to protect, and these checks
+answer NOT_APPLICABLE instead of FAIL.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from preflight.context import CheckContext
+from preflight.model import Check, CheckMeta, Controls, Result, Severity, failed, not_applicable, passed
+
+URL = "https://docs.aws.amazon.com/securityhub/latest/userguide/iam-controls.html"
+NO_ROOT_CREDENTIALS = ("The root user has no credentials (removed by centralized root access management); "
+                       "nothing to protect.")
+
+
+def account_summary(ctx: CheckContext) -> dict[str, Any]:
+    return ctx.remember(("iam", "account_summary"), lambda: ctx.client("iam").get_account_summary()["SummaryMap"])
+
+
+def root_credentials_removed(summary: dict[str, Any]) -> bool:
+    # AccountPasswordPresent is only judged when IAM reports it; without it nothing is assumed.
+    return "AccountPasswordPresent" in summary and not any(
+        summary.get(key, 0) for key in ("AccountPasswordPresent", "AccountAccessKeysPresent",
+                                        "AccountSigningCertificatesPresent", "AccountMFAEnabled")
+    )
+
+
+MFA_META = CheckMeta(
+    id="root-account-mfa-enabled",
+    title="The root user has multi-factor authentication enabled",
+    severity=Severity.CRITICAL,
+    controls=Controls(cis_aws_v3="1.5", security_hub="IAM.9"),
+    remediation="Sign in as the root user, open 'Security credentials' and assign an MFA device (a hardware "
+                "key or passkey is best) - or remove root credentials with centralized root access management.",
+    remediation_url="https://docs.aws.amazon.com/IAM/latest/UserGuide/enable-mfa-for-root.html",
+    iam_actions=("iam:GetAccountSummary",),
+)
+
+
+def run_mfa(ctx: CheckContext) -> Result:
+    summary = account_summary(ctx)
+    if root_credentials_removed(summary):
+        return not_applicable(NO_ROOT_CREDENTIALS, summary=_root_keys(summary))
+    if summary.get("AccountMFAEnabled", 0) == 1:
+        return passed("The root user has MFA enabled.", account_mfa_enabled=1)
+    return failed("The root user has no MFA device.", account_mfa_enabled=summary.get("AccountMFAEnabled", 0),
+                  resources=(f"arn:aws:iam::{ctx.account_id}:root",))
+
+
+ACCESS_KEYS_META = CheckMeta(
+    id="root-account-no-access-keys",
+    title="The root user has no access keys",
+    severity=Severity.CRITICAL,
+    controls=Controls(cis_aws_v3="1.4", security_hub="IAM.4"),
+    remediation="Sign in as the root user, open 'Security credentials' and delete every access key; use IAM "
+                "roles or users for programmatic access.",
+    remediation_url=f"{URL}#iam-4",
+    iam_actions=("iam:GetAccountSummary",),
+)
+
+
+def run_access_keys(ctx: CheckContext) -> Result:
+    summary = account_summary(ctx)
+    if root_credentials_removed(summary):
+        return not_applicable(NO_ROOT_CREDENTIALS, summary=_root_keys(summary))
+    if summary.get("AccountAccessKeysPresent", 0):
+        return failed("The root user has access keys.", resources=(f"arn:aws:iam::{ctx.account_id}:root",),
+                      account_access_keys_present=summary["AccountAccessKeysPresent"])
+    return passed("The root user has no access keys.", account_access_keys_present=0)
+
+
+HARDWARE_MFA_META = CheckMeta(
+    id="root-account-hardware-mfa",
+    title="The root user's MFA is a hardware device, not a virtual one",
+    severity=Severity.CRITICAL,
+    controls=Controls(cis_aws_v3="1.6", security_hub="IAM.6"),
+    remediation="Replace the root user's virtual MFA device with a hardware key (FIDO security key or hardware "
+                "TOTP token) under 'Security credentials'.",
+    remediation_url=f"{URL}#iam-6",
+    iam_actions=("iam:GetAccountSummary", "iam:ListVirtualMFADevices"),
+)
+
+
+def run_hardware_mfa(ctx: CheckContext) -> Result:
+    summary = account_summary(ctx)
+    if root_credentials_removed(summary):
+        return not_applicable(NO_ROOT_CREDENTIALS, summary=_root_keys(summary))
+    root = f"arn:aws:iam::{ctx.account_id}:root"
+    if summary.get("AccountMFAEnabled", 0) != 1:
+        return failed("The root user has no MFA device at all.", resources=(root,))
+    pages = ctx.client("iam").get_paginator("list_virtual_mfa_devices").paginate(AssignmentStatus="Assigned")
+    virtual = [d["SerialNumber"] for page in pages for d in page["VirtualMFADevices"]
+               if d.get("User", {}).get("Arn", "").endswith(":root")]
+    if virtual:
+        return failed("The root user's MFA is a virtual device.", resources=(root,), virtual_devices=virtual)
+    return passed("The root user's MFA is a hardware device.", virtual_devices=[])
+
+
+def _root_keys(summary: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in summary.items() if k.startswith("Account")}
+
+
+MFA = Check(MFA_META, run_mfa)
+NO_ACCESS_KEYS = Check(ACCESS_KEYS_META, run_access_keys)
+HARDWARE_MFA = Check(HARDWARE_MFA_META, run_hardware_mfa)

@@ -1,0 +1,193 @@
+"""What every CloudTrail-based check needs: the account's trails, looked up once per audit, and the facts
+about each multi-region trail (status, selectors), fetched once and shared.
+
+Detail calls on a shadow trail go to its home region, by ARN. An organization trail owned by the
+management account answers a member's detail calls with CloudTrailARNInvalidException or
+TrailNotFoundException; its unreadable facts are then trusted to the organization and noted.
+"""
+from __future__ import annotations
+
+import datetime
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from preflight.concurrency import fan_out, spawn
+from preflight.context import CheckContext
+from preflight.errors import EvaluationError
+
+CLOUDTRAIL_READ_ACTIONS = ("cloudtrail:DescribeTrails", "cloudtrail:GetTrailStatus", "cloudtrail:GetEventSelectors")
+FOREIGN_ORG_TRAIL_CODES = frozenset({"CloudTrailARNInvalidException", "TrailNotFoundException"})
+READ_WRITE_TYPES = ("All", "WriteOnly", "ReadOnly")  # strictest first
+
+
+@dataclass(frozen=True)
+class ManagementCoverage:
+    reads: bool
+    writes: bool
+
+
+@dataclass
+class TrailAssessment:
+    """Facts about one trail; acceptance is judged per check, with that check's parameters."""
+
+    name: str
+    arn: str
+    home_region: str
+    multi_region: bool
+    organization_trail: bool
+    owner_account: str
+    log_file_validation: bool
+    kms_key_id: str | None
+    log_group_arn: str | None
+    logging: bool | None = None  # None: not readable from this account (or not asked: single-region)
+    management_reads: bool | None = None
+    management_writes: bool | None = None
+    selectors_empty: bool = False
+    cloudwatch_delivery_time: datetime.datetime | None = None
+    notes: list[str] = field(default_factory=list)
+    error: str | None = None
+    error_code: str | None = None
+
+
+def coverage_of_classic(selectors: list[dict[str, Any]]) -> ManagementCoverage:
+    # AWS defaults: IncludeManagementEvents true, ReadWriteType All.
+    kinds = {s.get("ReadWriteType", "All") for s in selectors if s.get("IncludeManagementEvents", True)}
+    return ManagementCoverage(reads=bool(kinds & {"All", "ReadOnly"}), writes=bool(kinds & {"All", "WriteOnly"}))
+
+
+def coverage_of_advanced(selectors: list[dict[str, Any]]) -> ManagementCoverage:
+    reads = writes = False
+    for selector in selectors:
+        fields = {f["Field"]: f for f in selector.get("FieldSelectors", [])}
+        if fields.get("eventCategory", {}).get("Equals") != ["Management"]:
+            continue
+        read_only = fields.get("readOnly")
+        if read_only is None:
+            return ManagementCoverage(reads=True, writes=True)
+        allowed = {"true", "false"}
+        if "Equals" in read_only:
+            allowed &= {v.lower() for v in read_only["Equals"]}
+        if "NotEquals" in read_only:
+            allowed -= {v.lower() for v in read_only["NotEquals"]}
+        reads = reads or "true" in allowed
+        writes = writes or "false" in allowed
+    return ManagementCoverage(reads=reads, writes=writes)
+
+
+def coverage_of(selectors_response: dict[str, Any]) -> ManagementCoverage:
+    advanced = selectors_response.get("AdvancedEventSelectors") or []
+    if advanced:
+        return coverage_of_advanced(advanced)
+    return coverage_of_classic(selectors_response.get("EventSelectors") or [])
+
+
+def _read_details(ctx: CheckContext, trail: TrailAssessment) -> None:
+    client = ctx.client("cloudtrail", trail.home_region)
+    foreign = trail.organization_trail and trail.owner_account != ctx.account_id
+
+    def call(operation: str) -> dict[str, Any] | None:
+        try:
+            if operation == "status":
+                return client.get_trail_status(Name=trail.arn)
+            return client.get_event_selectors(TrailName=trail.arn)
+        except ClientError as error:
+            if foreign and error.response.get("Error", {}).get("Code") in FOREIGN_ORG_TRAIL_CODES:
+                return None
+            raise
+
+    try:
+        status, selectors = fan_out(call, ("status", "selectors"))
+    except ClientError as error:
+        detail = error.response.get("Error", {})
+        trail.error_code = detail.get("Code")
+        trail.error = f"{trail.error_code}: {detail.get('Message')}"
+        return
+    if status is None:
+        trail.notes.append("logging status not readable from this member account; trusted to the organization")
+    else:
+        trail.logging = bool(status.get("IsLogging"))
+        trail.cloudwatch_delivery_time = status.get("LatestCloudWatchLogsDeliveryTime")
+    if selectors is None:
+        trail.notes.append("event selectors not readable from this member account; trusted to the organization")
+        return
+    coverage = coverage_of(selectors)
+    trail.management_reads, trail.management_writes = coverage.reads, coverage.writes
+    trail.selectors_empty = not (selectors.get("EventSelectors") or selectors.get("AdvancedEventSelectors"))
+
+
+def assess(ctx: CheckContext, trail: dict[str, Any]) -> TrailAssessment:
+    arn = trail.get("TrailARN", trail["Name"])
+    assessment = TrailAssessment(
+        name=trail["Name"],
+        arn=arn,
+        home_region=trail.get("HomeRegion", ctx.region),
+        multi_region=bool(trail.get("IsMultiRegionTrail")),
+        organization_trail=bool(trail.get("IsOrganizationTrail")),
+        owner_account=arn.split(":")[4] if arn.count(":") >= 5 else ctx.account_id,
+        log_file_validation=bool(trail.get("LogFileValidationEnabled")),
+        kms_key_id=trail.get("KmsKeyId"),
+        log_group_arn=trail.get("CloudWatchLogsLogGroupArn"),
+    )
+    if assessment.multi_region:  # a single-region trail never qualifies: no need to ask about it
+        _read_details(ctx, assessment)
+    return assessment
+
+
+def described_trails(ctx: CheckContext) -> list[dict[str, Any]]:
+    """DescribeTrails, once per audit, shadow trails included."""
+    return ctx.remember(
+        ("cloudtrail", "describe_trails"),
+        lambda: ctx.client("cloudtrail", ctx.home_region).describe_trails(includeShadowTrails=True)["trailList"],
+    )
+
+
+def assessment_futures(ctx: CheckContext) -> list[Future]:
+    """Every trail assessed concurrently, once per audit; callers wait for what they need."""
+    trails = described_trails(ctx)
+    return ctx.remember(("cloudtrail", "assessments"), lambda: [spawn(assess, ctx, t) for t in trails])
+
+
+def problems_of(trail: TrailAssessment, read_write_type: str = "All", organization_trail_suffices: bool = True
+                ) -> list[str]:
+    """Why this trail does not satisfy cloudtrail-enabled; empty when it does."""
+    if not trail.multi_region:
+        return ["is single-region"]
+    problems = []
+    if trail.organization_trail and not organization_trail_suffices:
+        problems.append("is an organization trail, which this baseline does not accept")
+    if trail.logging is False:
+        problems.append("is not logging")
+    reads_needed = read_write_type in ("All", "ReadOnly")
+    writes_needed = read_write_type in ("All", "WriteOnly")
+    if trail.selectors_empty:
+        problems.append("records no management events (its event selectors are empty)")
+    elif trail.management_reads is False and trail.management_writes is False:
+        problems.append("records no management events")
+    elif (reads_needed and trail.management_reads is False) or (writes_needed and trail.management_writes is False):
+        kind = "read-only" if trail.management_reads else "write-only"
+        problems.append(f"records only {kind} management events")
+    return problems
+
+
+def describe(trail: TrailAssessment, problems: list[str]) -> str:
+    if trail.error:
+        return f"trail '{trail.name}' could not be read ({trail.error})"
+    return f"trail '{trail.name}' " + " and ".join(problems)
+
+
+def satisfying_trails(ctx: CheckContext) -> list[TrailAssessment]:
+    """The trails that satisfy cloudtrail-enabled with its default parameters, for the checks that build on
+    it. Raises EvaluationError when none does and an unreadable trail might have."""
+    assessments = [f.result() for f in assessment_futures(ctx)]
+    good = [a for a in assessments if not a.error and not problems_of(a)]
+    unreadable = [a for a in assessments if a.error]
+    if not good and unreadable:
+        raise EvaluationError(unreadable[0].error_code or "Unknown", describe(unreadable[0], []))
+    return good
+
+
+def no_trail_message() -> str:
+    return "No multi-region trail logs all management events (see cloudtrail-enabled)."

@@ -1,0 +1,204 @@
+"""The baseline a security team owns: a YAML or JSON document, validated in two phases (shape, then
+meaning), loaded from the function's own configuration, and failing closed when it cannot be had.
+
+    checks:                       # ids, or {id, parameters, severity}
+      - cloudtrail-enabled
+      - id: iam-password-policy
+        parameters: {minimum_length: 16}
+        severity: CRITICAL
+    extends: recommended          # optional: start from a named baseline
+    mode: enforce                 # or audit
+    on_error: fail                # or warn: ERROR/TIMEOUT are reported but do not fail the audit
+    fail_on: LOW                  # the lowest severity that fails the audit (default: every severity)
+    regions: current              # or all, or a list of region names
+    allow_overrides: false        # whether template properties may weaken it
+    exemptions:
+      - {check: ..., region: ..., resource: ..., reason: ..., approved_by: ..., expires: 2027-03-31}
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any, Mapping
+
+from preflight import validation
+from preflight.aws import AwsAccess
+from preflight.errors import BaselineError
+from preflight.model import Mode, OnError, Severity
+from preflight.policy import Policy, Regions, RegionsKind, Selection
+from preflight.registry import Registry
+
+BASELINE_ENV = "PREFLIGHT_BASELINE"  # a baseline name, file:PATH, ssm:PARAMETER or s3://BUCKET/KEY
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+KEYS = ("description", "extends", "checks", "mode", "on_error", "fail_on", "regions", "exemptions", "allow_overrides")
+
+HEADLINE = ("cloudtrail-enabled", "root-account-mfa-enabled", "s3-account-level-public-access-blocks",
+            "config-recording-enabled")
+RECOMMENDED = HEADLINE + (
+    "root-account-no-access-keys", "iam-password-policy", "guardduty-enabled", "securityhub-enabled",
+    "access-analyzer-enabled", "ebs-encryption-by-default", "default-security-groups-closed",
+    "cloudtrail-log-file-validation", "cloudtrail-kms-encryption", "cloudtrail-cloudwatch-logs",
+    "config-global-resources-recorded",
+)
+OFF_BY_DEFAULT = ("root-account-hardware-mfa",)  # in no named baseline but the CIS one
+
+
+def named_baseline(name: str, registry: Registry) -> dict[str, Any] | None:
+    if name == "minimal":
+        return {"description": "The four headline checks.", "checks": list(HEADLINE)}
+    if name == "recommended":
+        return {"description": "The headline checks and the account-wide guard rails.", "checks": list(RECOMMENDED)}
+    if name == "cis-aws-foundations-v3":
+        return {"description": "Every catalogue check that maps to a CIS AWS Foundations v3.0 item.",
+                "checks": [c.id for c in registry if c.meta.controls.cis_aws_v3]}
+    return None
+
+
+NAMED = ("minimal", "recommended", "cis-aws-foundations-v3")
+
+
+def default_policy(registry: Registry) -> Policy:
+    """No baseline configured by whoever deployed the auditor: minimal, and the template is in charge."""
+    return parse(named_baseline("minimal", registry), registry, source="built-in default (minimal)",
+                 allow_overrides=True)
+
+
+def parse(document: Any, registry: Registry, *, source: str, allow_overrides: bool | None = None) -> Policy:
+    problems = validation.Problems(BaselineError)
+    # Phase 1: the shape of the document.
+    if not isinstance(document, Mapping):
+        problems.add(f"the baseline must be an object, not {validation.type_name(document)}")
+        problems.raise_if_any()
+    validation.unknown_keys(document, KEYS, "baseline key ", problems)
+    shapes = {"extends": str, "checks": list, "mode": str, "on_error": str, "fail_on": str,
+              "exemptions": list, "allow_overrides": bool, "description": str}
+    for key, expected in shapes.items():
+        if key in document and not isinstance(document[key], expected):
+            problems.add(f"'{key}' must be {validation.type_name(expected())}, not {validation.type_name(document[key])}")
+    if "regions" in document and not isinstance(document["regions"], (str, list)):
+        problems.add(f"'regions' must be current, all or a list of regions, not {validation.type_name(document['regions'])}")
+    problems.raise_if_any()
+
+    # Phase 2: what it means.
+    base: Policy | None = None
+    if "extends" in document:
+        named = named_baseline(document["extends"], registry)
+        if named is None:
+            problems.add(f"'extends': unknown baseline '{document['extends']}'{validation.suggest(document['extends'], NAMED)}")
+        else:
+            base = parse(named, registry, source=document["extends"])
+    selections: dict[str, Selection] = {s.check.id: s for s in (base.selections if base else ())}
+    for index, entry in enumerate(document.get("checks", [])):
+        where = f"checks[{index}]"
+        if isinstance(entry, Mapping):
+            validation.unknown_keys(entry, ("id", "parameters", "severity"), f"field in {where} ", problems)
+            check = validation.check_id(entry.get("id"), registry, f"{where}.id", problems)
+            if check is None:
+                continue
+            where = f"{where} ({check.id})"
+            params = validation.parameters(check, entry.get("parameters", {}), f"{where}.parameters", problems)
+            level = validation.severity(entry["severity"], f"{where}.severity", problems) if "severity" in entry else None
+            selections[check.id] = Selection.of(check, params, level)
+        else:
+            check = validation.check_id(entry, registry, where, problems)
+            if check is not None and check.id not in selections:
+                selections[check.id] = Selection.of(check)
+    if not selections:
+        problems.add("the baseline selects no checks")
+
+    mode = _enum(Mode, document.get("mode"), "mode", problems) or (base.mode if base else Mode.ENFORCE)
+    on_error = _enum(OnError, document.get("on_error"), "on_error", problems) or (base.on_error if base else OnError.FAIL)
+    fail_on = (validation.severity(document["fail_on"], "'fail_on'", problems) if "fail_on" in document
+               else (base.fail_on if base else Severity.INFORMATIONAL))
+    regions = _regions(document["regions"], problems) if "regions" in document else (base.regions if base else Regions())
+    exemptions = validation.exemptions(document.get("exemptions", []), registry, "exemptions", problems)
+    problems.raise_if_any()
+    return Policy(
+        selections=tuple(selections.values()),
+        mode=mode,
+        on_error=on_error,
+        fail_on=fail_on or Severity.INFORMATIONAL,
+        regions=regions,
+        exemptions=(base.exemptions if base else ()) + exemptions,
+        allow_overrides=document.get("allow_overrides", False) if allow_overrides is None else allow_overrides,
+        source=source,
+    )
+
+
+def _enum(kind, value: Any, key: str, problems: validation.Problems):
+    if value is None:
+        return None
+    valid = [m.value for m in kind]
+    if value in valid:
+        return kind(value)
+    problems.add(f"unknown {key} '{value}'{validation.suggest(str(value), valid)}")
+    return None
+
+
+def _regions(value: Any, problems: validation.Problems) -> Regions:
+    if value in ("current", "all"):
+        return Regions(RegionsKind(value))
+    if isinstance(value, str):
+        problems.add(f"'regions' must be current, all or a list of regions, not '{value}'")
+        return Regions()
+    names = []
+    for index, name in enumerate(value):
+        if not isinstance(name, str) or not validation.REGION_NAME.match(name):
+            problems.add(f"regions[{index}] is not a region name: {name!r}")
+        elif name not in names:
+            names.append(name)
+    if not value:
+        problems.add("'regions' is an empty list; use current or all")
+    return Regions(RegionsKind.LISTED, tuple(names))
+
+
+def _fetch(source: str, aws: AwsAccess) -> str:
+    if source.startswith("file:"):
+        path = Path(source[len("file:"):])
+        return (path if path.is_absolute() else PACKAGE_ROOT / path).read_text()
+    if source.startswith("ssm:"):
+        return aws.client("ssm").get_parameter(Name=source[len("ssm:"):])["Parameter"]["Value"]
+    if source.startswith("s3://"):
+        bucket, _, key = source[len("s3://"):].partition("/")
+        return aws.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read().decode()
+    raise BaselineError([f"unknown baseline source '{source}': use a name ({', '.join(NAMED)}), "
+                         "file:PATH, ssm:PARAMETER or s3://BUCKET/KEY"])
+
+
+def load(source: str, aws: AwsAccess, registry: Registry) -> Policy:
+    """The baseline named by `source`; "" is the built-in default. Anything unreadable raises BaselineError."""
+    source = source.strip()
+    if not source:
+        return default_policy(registry)
+    named = named_baseline(source, registry)
+    if named is not None:
+        return parse(named, registry, source=source)
+    try:
+        text = _fetch(source, aws)
+    except BaselineError:
+        raise
+    except Exception as error:  # AWS refusals, missing files: all fail closed, in words
+        code = getattr(error, "response", {}).get("Error", {}).get("Code") or type(error).__name__
+        raise BaselineError([f"the baseline {source} could not be fetched ({code}: {error})"]) from error
+    try:
+        import yaml
+
+        document = yaml.safe_load(text)
+    except Exception as error:
+        raise BaselineError([f"the baseline {source} is not valid YAML or JSON ({error})"]) from error
+    digest = hashlib.sha256(text.encode()).hexdigest()[:12]
+    try:
+        return parse(document, registry, source=f"{source} (sha256 {digest})")
+    except BaselineError as error:
+        raise BaselineError([f"the baseline {source} is invalid: {p}" for p in error.problems]) from error
+
+
+def configured_source() -> str:
+    return os.environ.get(BASELINE_ENV, "")
+
+
+def describe(policy: Policy) -> str:
+    return json.dumps({"source": policy.source, "checks": [s.check.id for s in policy.selections],
+                       "mode": policy.mode.value, "regions": policy.regions.describe()})

@@ -1,0 +1,158 @@
+"""Validation shared by the baseline document and the template properties: every problem is collected,
+each naming the offending entry and, where one is close, the valid choice meant."""
+from __future__ import annotations
+
+import datetime
+import difflib
+import re
+from typing import Any, Iterable, Mapping
+
+from preflight.model import Check, Exemption, Parameter, Severity
+from preflight.registry import Registry
+
+REGION_NAME = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
+
+
+def suggest(value: str, choices: Iterable[str], *, list_all: bool = True) -> str:
+    """' (did you mean X?)', else the valid choices when they are few, else nothing."""
+    choices = list(choices)
+    lowered = {c.lower(): c for c in choices}
+    close = difflib.get_close_matches(value, choices, n=1, cutoff=0.4)
+    if not close:
+        close = [lowered[m] for m in difflib.get_close_matches(value.lower(), list(lowered), n=1, cutoff=0.4)]
+    if close:
+        return f" (did you mean '{close[0]}'?)"
+    return f" (valid: {', '.join(choices)})" if list_all else ""
+
+
+def type_name(value: Any) -> str:
+    names = {dict: "an object", list: "a list", str: "a string", bool: "a boolean", int: "a number",
+             float: "a number", type(None): "null"}
+    return names.get(type(value), type(value).__name__)
+
+
+class Problems:
+    """Collects problems; raise_if_any() ends a validation phase."""
+
+    def __init__(self, error_type: type[Exception]):
+        self._error_type = error_type
+        self.items: list[str] = []
+
+    def add(self, text: str) -> None:
+        self.items.append(text)
+
+    def raise_if_any(self) -> None:
+        if self.items:
+            raise self._error_type(self.items)
+
+
+def unknown_keys(mapping: Mapping, known: Iterable[str], where: str, problems: Problems) -> None:
+    known = tuple(known)
+    for key in mapping:
+        if key not in known:
+            problems.add(f"unknown {where}'{key}'{suggest(str(key), known)}")
+
+
+def check_id(value: Any, registry: Registry, where: str, problems: Problems) -> Check | None:
+    if not isinstance(value, str):
+        problems.add(f"{where} must be a check id, not {type_name(value)}")
+        return None
+    if value not in registry:
+        problems.add(f"unknown check '{value}'{suggest(value, registry.ids, list_all=False)}")
+        return None
+    return registry.get(value)
+
+
+def parameter_value(parameter: Parameter, value: Any, where: str, problems: Problems) -> Any:
+    """The value as the parameter's type. Strings are accepted too: CloudFormation sends every scalar as one."""
+    if parameter.type is bool:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in ("true", "false"):
+            return value.lower() == "true"
+        problems.add(f"{where} must be true or false, not {value!r}")
+    elif parameter.type is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, str) and re.fullmatch(r"-?\d+", value.strip()):
+            return int(value)
+        problems.add(f"{where} must be a whole number, not {value!r}")
+    elif isinstance(value, str) and (not parameter.choices or value in parameter.choices):
+        return value
+    else:
+        choices = f" ({' or '.join(parameter.choices)})" if parameter.choices else ""
+        problems.add(f"{where} must be one of{choices}, not {value!r}" if parameter.choices
+                     else f"{where} must be a string, not {type_name(value)}")
+    return None
+
+
+def parameters(check: Check, raw: Any, where: str, problems: Problems) -> dict[str, Any]:
+    if not isinstance(raw, Mapping):
+        problems.add(f"{where} must be an object of parameter values, not {type_name(raw)}")
+        return {}
+    known = {p.name: p for p in check.meta.parameters}
+    values = {}
+    for name, value in raw.items():
+        if name not in known:
+            hint = suggest(str(name), known) if known else f" ({check.id} takes no parameters)"
+            problems.add(f"unknown parameter '{name}' for {check.id}{hint}")
+            continue
+        coerced = parameter_value(known[name], value, f"{where}.{name}", problems)
+        if coerced is not None:
+            values[name] = coerced
+    return values
+
+
+def severity(value: Any, where: str, problems: Problems) -> Severity | None:
+    names = [s.value for s in Severity]
+    if isinstance(value, str) and value.upper() in names:
+        return Severity(value.upper())
+    problems.add(f"{where} must be one of {', '.join(names)}, not {value!r}")
+    return None
+
+
+def date(value: Any, where: str, problems: Problems) -> datetime.date | None:
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return datetime.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    problems.add(f"{where} must be a date (YYYY-MM-DD), not {value!r}")
+    return None
+
+
+EXEMPTION_FIELDS = ("check", "reason", "approved_by", "expires", "region", "resource")
+REQUIRED_EXEMPTION_FIELDS = ("check", "reason", "approved_by", "expires")
+
+
+def exemptions(raw: Any, registry: Registry, where: str, problems: Problems) -> tuple[Exemption, ...]:
+    if not isinstance(raw, list):
+        problems.add(f"{where} must be a list, not {type_name(raw)}")
+        return ()
+    parsed = []
+    for index, entry in enumerate(raw):
+        at = f"{where}[{index}]"
+        if not isinstance(entry, Mapping):
+            problems.add(f"{at} must be an object, not {type_name(entry)}")
+            continue
+        before = len(problems.items)
+        unknown_keys(entry, EXEMPTION_FIELDS, f"field in {at} ", problems)
+        for name in REQUIRED_EXEMPTION_FIELDS:
+            if name not in entry:
+                problems.add(f"{at} lacks '{name}'")
+        check = check_id(entry.get("check"), registry, f"{at}.check", problems) if "check" in entry else None
+        expires = date(entry["expires"], f"{at}.expires", problems) if "expires" in entry else None
+        for name in ("reason", "approved_by", "region", "resource"):
+            if name in entry and (not isinstance(entry[name], str) or not entry[name].strip()):
+                problems.add(f"{at}.{name} must be a non-empty string")
+        region = entry.get("region")
+        if isinstance(region, str) and not REGION_NAME.match(region):
+            problems.add(f"{at}.region '{region}' is not a region name")
+        if len(problems.items) == before and check and expires:
+            parsed.append(Exemption(check.id, entry["reason"].strip(), entry["approved_by"].strip(), expires,
+                                    region, entry.get("resource")))
+    return tuple(parsed)

@@ -1,0 +1,62 @@
+"""Stand-ins for what moto 5.2 does not simulate, answered in-process around moto.
+
+- IAM Access Analyzer's ListAnalyzers answers "Not yet implemented": `analyzers` holds each region's answer.
+- CloudTrail never delivers to CloudWatch Logs, so GetTrailStatus has no LatestCloudWatchLogsDeliveryTime:
+  `cloudwatch_deliveries` holds it per trail name or ARN.
+`install()` must run before any botocore session is created.
+"""
+from __future__ import annotations
+
+import datetime
+import json
+
+import botocore.handlers
+from botocore.awsrequest import AWSResponse
+
+analyzers: dict[str, list[dict]] = {}  # region -> analyzers
+cloudwatch_deliveries: dict[str, datetime.datetime] = {}  # trail name or ARN -> last delivery
+_installed = False
+
+
+def _remember_trail_name(model, params, context, **_):
+    if model.service_model.service_name == "cloudtrail" and model.name == "GetTrailStatus":
+        context["preflight_trail"] = json.loads(params.get("body") or b"{}").get("Name")
+
+
+def _add_delivery_time(model, parsed, context, **_):
+    if model.service_model.service_name == "cloudtrail" and model.name == "GetTrailStatus":
+        delivered = cloudwatch_deliveries.get(context.get("preflight_trail"))
+        if delivered and isinstance(parsed, dict):
+            parsed["LatestCloudWatchLogsDeliveryTime"] = delivered
+
+
+def _list_analyzers(model, context, **_):
+    if model.service_model.service_name != "accessanalyzer" or model.name != "ListAnalyzers":
+        return None
+    region = context.get("client_region")
+    return AWSResponse("https://access-analyzer.local", 200, {}, None), {"analyzers": list(analyzers.get(region, []))}
+
+
+def install() -> None:
+    global _installed
+    if not _installed:
+        botocore.handlers.BUILTIN_HANDLERS.append(("before-call.*.*", _list_analyzers))
+        botocore.handlers.BUILTIN_HANDLERS.append(("before-call.*.*", _remember_trail_name))
+        botocore.handlers.BUILTIN_HANDLERS.append(("after-call.*.*", _add_delivery_time))
+        _installed = True
+
+
+def create_analyzer(region: str, name: str = "external", kind: str = "ACCOUNT", status: str = "ACTIVE") -> None:
+    analyzers.setdefault(region, []).append({
+        "name": name, "type": kind, "status": status,
+        "arn": f"arn:aws:access-analyzer:{region}:123456789012:analyzer/{name}",
+    })
+
+
+def deliver_to_cloudwatch(trail_name_or_arn: str, when: datetime.datetime | None = None) -> None:
+    cloudwatch_deliveries[trail_name_or_arn] = when or datetime.datetime.now(datetime.timezone.utc)
+
+
+def reset() -> None:
+    analyzers.clear()
+    cloudwatch_deliveries.clear()
