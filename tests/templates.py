@@ -20,7 +20,17 @@ def load(path: Path) -> dict[str, Any]:
     return template
 
 
+def role_policies(template: dict[str, Any]) -> list[dict[str, Any]]:
+    """The auditor role's inline policies, conditional ones included (both branches of an Fn::If)."""
+    policies = []
+    for policy in template["Resources"]["AuditorRole"]["Properties"]["Policies"]:
+        if "Fn::If" in policy:
+            policies += [branch for branch in policy["Fn::If"][1:] if "PolicyDocument" in branch]
+        else:
+            policies.append(policy)
+    return policies
+
+
 def role_statements(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """The auditor role's statements by Sid."""
-    role = template["Resources"]["AuditorRole"]["Properties"]
-    return {s["Sid"]: s for p in role["Policies"] for s in p["PolicyDocument"]["Statement"]}
+    return {s["Sid"]: s for p in role_policies(template) for s in p["PolicyDocument"]["Statement"]}
