@@ -67,8 +67,8 @@ def run_check():
     from preflight.policy import Selection
     from sim.cloudformation import ACCOUNT_ID, REGION
 
-    def run(check, region: str = REGION, aws: AwsAccess | None = None, regions=None, **parameters):
-        aws = aws or AwsAccess(region=region, account_id=ACCOUNT_ID)
+    def run(check, region: str = REGION, aws: AwsAccess | None = None, regions=None, session=None, **parameters):
+        aws = aws or AwsAccess(session, region=region, account_id=ACCOUNT_ID)
         selection = Selection.of(check, parameters)
         audited = (lambda: tuple(regions)) if regions else None
         return check.run(CheckContext(aws, region, selection.parameters, home_region=region, regions_of_audit=audited))

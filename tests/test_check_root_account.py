@@ -1,16 +1,69 @@
+"""The root user: MFA, hardware MFA, access keys - and accounts whose root credentials were removed."""
+import pytest
+
 from checks import root_account
 from preflight.model import Status
 from sim.account import set_root_mfa
+from sim.stubs import answering
 
-CHECK = root_account.MFA
+ROOT_CHECKS = (root_account.MFA, root_account.NO_ACCESS_KEYS, root_account.HARDWARE_MFA)
+
+
+def summary(**values):
+    base = {"AccountMFAEnabled": 0, "AccountAccessKeysPresent": 0, "AccountSigningCertificatesPresent": 0}
+    return answering({("iam", "GetAccountSummary"): {"SummaryMap": {**base, **values}}})
 
 
 def test_root_without_mfa_fails(run_check):
-    result = run_check(CHECK)
+    result = run_check(root_account.MFA)
     assert result.status is Status.FAIL
     assert result.message == "The root user has no MFA device."
 
 
 def test_root_with_mfa_passes(run_check):
     set_root_mfa(True)
-    assert run_check(CHECK).status is Status.PASS
+    assert run_check(root_account.MFA).status is Status.PASS
+
+
+def test_root_without_access_keys_passes(run_check):
+    assert run_check(root_account.NO_ACCESS_KEYS).status is Status.PASS
+
+
+def test_root_with_access_keys_fails(run_check):
+    result = run_check(root_account.NO_ACCESS_KEYS, session=summary(AccountAccessKeysPresent=1, AccountMFAEnabled=1))
+    assert result.status is Status.FAIL
+    assert result.message == "The root user has access keys."
+
+
+def test_hardware_mfa_passes_when_no_virtual_device_belongs_to_root(run_check):
+    set_root_mfa(True)
+    assert run_check(root_account.HARDWARE_MFA).status is Status.PASS
+
+
+def test_virtual_mfa_on_root_fails_the_hardware_check(run_check):
+    session = answering({
+        ("iam", "GetAccountSummary"): {"SummaryMap": {"AccountMFAEnabled": 1}},
+        ("iam", "ListVirtualMFADevices"): {"VirtualMFADevices": [
+            {"SerialNumber": "arn:aws:iam::123456789012:mfa/root-account-mfa-device",
+             "User": {"Arn": "arn:aws:iam::123456789012:root", "UserId": "123456789012", "Path": "/",
+                      "UserName": "root", "CreateDate": "2020-01-01T00:00:00Z"}}], "IsTruncated": False},
+    })
+    result = run_check(root_account.HARDWARE_MFA, session=session)
+    assert result.status is Status.FAIL
+    assert result.message == "The root user's MFA is a virtual device."
+
+
+def test_no_mfa_at_all_fails_the_hardware_check(run_check):
+    assert run_check(root_account.HARDWARE_MFA).message == "The root user has no MFA device at all."
+
+
+@pytest.mark.parametrize("check", ROOT_CHECKS, ids=lambda c: c.id)
+def test_root_credentials_removed_centrally_is_not_applicable(run_check, check):
+    result = run_check(check, session=summary(AccountPasswordPresent=0))
+    assert result.status is Status.NOT_APPLICABLE
+    assert "centralized root access management" in result.message
+
+
+@pytest.mark.parametrize("check", (root_account.MFA, root_account.HARDWARE_MFA), ids=lambda c: c.id)
+def test_a_root_password_without_mfa_keeps_the_mfa_checks_failing(run_check, check):
+    assert run_check(check, session=summary(AccountPasswordPresent=1)).status is Status.FAIL
