@@ -24,6 +24,9 @@ package: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m tools.bench
 
+docs: $(STAMP)
+	$(PY) -m tools.checks_doc
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check --select F,E9 preflight checks sim tools tests
 	$(VENV)/bin/cfn-lint cfn/*.yaml examples/*.yaml

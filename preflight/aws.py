@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 import boto3
@@ -19,6 +20,9 @@ DEFAULT_MAX_ATTEMPTS = 3
 # Every check runs on its own thread and some fan out further; more than botocore's default of 10
 # concurrent users of one client would queue for a connection.
 DEFAULT_MAX_POOL_CONNECTIONS = 32
+# Opting a region in or out takes minutes to hours; a warm container may reuse the list this long.
+ENABLED_REGIONS_TTL_S = 3600
+ENABLED_OPT_IN_STATUSES = ("opt-in-not-required", "opted-in")
 
 
 def default_config() -> Config:
@@ -50,6 +54,7 @@ class AwsAccess:
         self._clients: dict[tuple[str, str], BaseClient] = dict(clients or {})
         # boto3.Session.client is not thread-safe (clients themselves are).
         self._lock = threading.Lock()
+        self._enabled_regions: tuple[float, tuple[str, ...]] | None = None
 
     @property
     def session(self) -> boto3.Session:
@@ -89,3 +94,15 @@ class AwsAccess:
                     client = session.client(service, region_name=region, config=self._config)
                     self._clients[key] = client
         return client
+
+    def enabled_regions(self) -> tuple[str, ...]:
+        """Every region enabled for the account, the home region first (ec2:DescribeRegions), cached."""
+        cached = self._enabled_regions
+        if cached and time.monotonic() - cached[0] < ENABLED_REGIONS_TTL_S:
+            return cached[1]
+        home = self.region
+        answer = self.client("ec2", home).describe_regions(AllRegions=False)["Regions"]
+        enabled = sorted(r["RegionName"] for r in answer if r.get("OptInStatus") in ENABLED_OPT_IN_STATUSES)
+        regions = tuple(sorted(enabled, key=lambda name: name != home))
+        self._enabled_regions = (time.monotonic(), regions)
+        return regions

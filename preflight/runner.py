@@ -26,7 +26,6 @@ logger = logging.getLogger(__name__)
 Clock = Callable[[], float]
 # IAM actions the engine itself needs, beyond the checks' own.
 ENGINE_IAM_ACTIONS = ("ec2:DescribeRegions",)
-ENABLED_OPT_IN_STATUSES = ("opt-in-not-required", "opted-in")
 
 
 @dataclass(frozen=True)
@@ -62,9 +61,7 @@ def audited_regions(regions: Regions, aws: AwsAccess, home: str) -> tuple[str, .
         return (home,)
     if regions.kind is RegionsKind.LISTED:
         return regions.names
-    answer = aws.client("ec2", home).describe_regions(AllRegions=False)["Regions"]
-    enabled = sorted(r["RegionName"] for r in answer if r.get("OptInStatus") in ENABLED_OPT_IN_STATUSES)
-    return tuple(sorted(enabled, key=lambda name: name != home))  # home first
+    return aws.enabled_regions()
 
 
 @dataclass

@@ -1,0 +1,50 @@
+"""No AWS call is made twice for the same answer in one audit, whatever shares it."""
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import boto3
+
+from checks import ALL_CHECKS
+from preflight import baseline
+from preflight.audit import run_audit
+from preflight.aws import AwsAccess
+from preflight.registry import default_registry
+from preflight.runner import Deadline
+from sim.account import make_fully_compliant
+from sim.cloudformation import ACCOUNT_ID, REGION
+
+REGIONS = ("us-east-1", "eu-west-1", "ap-southeast-2")
+
+
+def audit_recording_calls(regions, *, compliant: bool = True) -> Counter:
+    session = boto3.Session(region_name=REGION)
+    calls: Counter = Counter()
+
+    def record(model, params, context, **_):
+        calls[(model.service_model.service_name, model.name, context.get("client_region"),
+               json.dumps(params.get("body") or params.get("query_string") or "", default=str, sort_keys=True))] += 1
+
+    session.events.register_first("before-call.*.*", record)
+    policy = baseline.parse({"checks": [c.id for c in ALL_CHECKS], "regions": regions}, default_registry(), source="t")
+    report = run_audit(policy, AwsAccess(session, region=REGION, account_id=ACCOUNT_ID), Deadline.after(30))
+    if compliant:
+        assert not report.failures, [f.message for f in report.failures]
+    return calls
+
+
+def test_the_full_catalogue_in_several_regions_repeats_no_call():
+    make_fully_compliant(REGIONS)
+    calls = audit_recording_calls(list(REGIONS))
+    assert [call for call, count in calls.items() if count > 1] == []
+    assert sum(n for (service, op, *_), n in calls.items() if op == "DescribeTrails") == 1
+    assert sum(n for (service, op, *_), n in calls.items() if op == "GetAccountSummary") == 1
+
+
+def test_regions_all_looks_the_region_list_up_once():
+    make_fully_compliant(("us-east-1",))
+    calls = audit_recording_calls("all", compliant=False)
+    assert sum(n for (service, op, *_), n in calls.items() if op == "DescribeRegions") == 1
+    audited = {region for (service, op, region, _) in calls if op == "GetEbsEncryptionByDefault"}
+    assert len(audited) >= 17
