@@ -14,7 +14,7 @@ def free_port() -> int:
 
 
 def start_moto_server() -> tuple[ThreadedMotoServer, str]:
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one access-log line per request otherwise
+    logging.getLogger("werkzeug").setLevel(logging.CRITICAL)  # one access-log line per request otherwise
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()

@@ -123,23 +123,34 @@ def _median_import(statement: str) -> float:
 
 
 RSS_CHILD = """
-import json, resource, sys, time
+import json, sys, time
+from sim import moto_gaps
+moto_gaps.install()  # moto's server does not implement ListAnalyzers either: answer it in-process
 from preflight.handler import handler
 from sim.cloudformation import FakeLambdaContext, event
 request = event("Create", sys.argv[1])
 handler(request, FakeLambdaContext(60))
-print(json.dumps({"peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+# VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the forking parent across exec.
+peak_kib = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+print(json.dumps({"peak_rss_mib": peak_kib / 1024}))
 """
 
 
-def peak_rss() -> float:
+def peak_rss(baseline_document: dict | None = None) -> float:
+    """Peak RSS of one audit in a fresh process; the baseline (default: none deployed) is given as a file."""
     from sim.cloudformation import start_response_server
     from sim.moto_server import client_environment, start_moto_server
 
     moto_server, endpoint = start_moto_server()
-    cfn = start_response_server(tempfile.mkdtemp(prefix="preflight-bench-"))
+    folder = tempfile.mkdtemp(prefix="preflight-bench-")
+    cfn = start_response_server(folder)
     try:
         env = {**os.environ, **client_environment(endpoint)}
+        if baseline_document:
+            path = os.path.join(folder, "baseline.json")
+            with open(path, "w") as out:
+                json.dump(baseline_document, out)
+            env["PREFLIGHT_BASELINE"] = f"file:{path}"
         out = subprocess.run([sys.executable, "-c", RSS_CHILD, cfn.url("rss")], env=env, capture_output=True,
                              text=True, check=True).stdout
         assert cfn.wait_for(1), "the audit did not answer"
@@ -153,6 +164,10 @@ def main() -> None:
     handler_import = _median_import("import preflight.handler")
     boto3_import = _median_import("import boto3")
     rss = peak_rss()
+    from checks import ALL_CHECKS
+
+    rss_catalogue = peak_rss({"checks": [c.id for c in ALL_CHECKS]})
+    rss_full = peak_rss({"checks": [c.id for c in ALL_CHECKS], "regions": "all"})
     install_latency()
     warm = warm_audits()
     full = full_catalogue()
@@ -171,6 +186,8 @@ def main() -> None:
     print(f"  regions: all ({full['regions']} regions):              {full['all_s'] * 1000:7.0f} ms  "
           f"{full['all_calls']:5.0f} API calls  {full['all_findings']:4d} findings")
     print(f"  all regions / one region:              {full['all_s'] / full['current_s']:7.2f} x  (limit 1.5 x)")
+    print(f"  peak RSS, one region, fresh process:   {rss_catalogue:7.1f} MiB")
+    print(f"  peak RSS, regions: all, fresh process: {rss_full:7.1f} MiB  (needs MemorySize 256)")
     if full["current_failures"] or full["all_failures"]:
         print(f"  (failures in the simulated account: {full['current_failures']} / {full['all_failures']})")
 
