@@ -8,6 +8,7 @@ HTTPS server standing in for CloudFormation's pre-signed URL.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import tempfile
 import textwrap
@@ -40,6 +41,22 @@ class ReportCatcher(logging.Handler):
         report = getattr(record, "preflight_report", None)
         if report is not None:
             self.reports.append(report)
+
+
+SECURITY_TEAM_BASELINE = """\
+extends: minimal
+checks:
+  - root-account-no-access-keys
+  - ebs-encryption-by-default
+  - id: iam-password-policy
+    parameters: {minimum_length: 16}
+mode: enforce
+exemptions:
+  - check: ebs-encryption-by-default
+    reason: legacy AMI pipeline, migration tracked in SEC-142
+    approved_by: ciso@example.com
+    expires: 2099-06-30
+"""
 
 
 def heading(text: str) -> None:
@@ -114,8 +131,29 @@ def main() -> int:
         print(f"\n  Outputs: PreflightVerdict = {passed['Data']['Verdict']}")
         print("\nThe audit:\n")
         print(textwrap.indent(render_table(catcher.reports[-1], WIDTH - 2), "  "))
+        heading("3. The security team deploys its baseline; a template author tries to weaken it")
+        baseline_file = os.path.join(tempfile.mkdtemp(prefix="preflight-demo-"), "baseline.yaml")
+        with open(baseline_file, "w") as out:
+            out.write(SECURITY_TEAM_BASELINE)
+        os.environ["PREFLIGHT_BASELINE"] = f"file:{baseline_file}"
+        import preflight.handler as module
+        from preflight.resource import BaselineCache
+
+        module.baselines = BaselineCache()  # a redeployed function reads its new configuration
+        print(f"\nThe auditor's PREFLIGHT_BASELINE names this document:\n")
+        print(textwrap.indent(SECURITY_TEAM_BASELINE, "    "))
+        weakened = invoke(handler, server, "Create", {**properties, "Revision": "deploy-3", "Mode": "audit"})
+        print("A template sets Mode: audit to get past it. What CloudFormation shows:")
+        stack_event("Preflight", "Custom::Preflight", "CREATE_FAILED", weakened["Reason"])
+        boto3.client("iam").update_account_password_policy(MinimumPasswordLength=16, PasswordReusePrevention=24)
+        audited = invoke(handler, server, "Create", {**properties, "Revision": "deploy-4"})
+        print("\nWithout the override, once the account has a password policy, the team's baseline passes; the")
+        print("exempted EBS default shows as not blocking:")
+        stack_event("Preflight", "Custom::Preflight",
+                    "CREATE_COMPLETE" if audited["Status"] == "SUCCESS" else "CREATE_FAILED", audited["Reason"])
     server.close()
-    ok = created["Status"] == "FAILED" and deleted["Status"] == "SUCCESS" and passed["Status"] == "SUCCESS"
+    ok = (created["Status"] == "FAILED" and deleted["Status"] == "SUCCESS" and passed["Status"] == "SUCCESS"
+          and weakened["Status"] == "FAILED")
     print(f"\n{DIM}Next: `make test` runs the suite; README.md shows how to deploy cfn/preflight.yaml.{RESET}")
     return 0 if ok else 1
 
