@@ -63,3 +63,23 @@ def test_bad_arguments_exit_two(argv):
     with pytest.raises(SystemExit) as exited:
         main(argv)
     assert exited.value.code == 2
+
+
+def test_a_named_baseline_runs_its_checks(capsys):
+    assert main(["audit", "--baseline", "recommended", "--format", "json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert len({f["check"] for f in report["findings"]}) == 15
+    assert report["baseline"] == "recommended"
+
+
+def test_a_baseline_file_with_regions(capsys, tmp_path):
+    path = tmp_path / "b.yaml"
+    path.write_text("checks: [ebs-encryption-by-default]\nregions: [us-east-1, eu-west-1]\n")
+    assert main(["audit", "--baseline", f"file:{path}", "--format", "json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert [f["region"] for f in report["findings"]] == ["us-east-1", "eu-west-1"]
+
+
+def test_a_broken_baseline_is_a_usage_error(capsys):
+    assert main(["audit", "--baseline", "ssm:/nope"]) == 2
+    assert "could not be fetched (ParameterNotFound" in capsys.readouterr().err

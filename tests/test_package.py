@@ -73,7 +73,7 @@ def moto_endpoint():
 
 def test_zip_holds_the_engine_the_catalogue_and_crhelper_but_not_boto3(unpacked):
     top = {p.name for p in unpacked.iterdir()}
-    assert {"preflight", "checks", "crhelper"} <= top
+    assert {"preflight", "checks", "crhelper", "yaml"} <= top
     assert not {"boto3", "botocore", "moto", "tests", "sim", "tools"} & top
 
 
@@ -138,3 +138,20 @@ def test_a_check_module_that_fails_to_import_still_answers(unpacked, runtime, cf
     assert all(answers[r]["PhysicalResourceId"] for r in "cud")
     assert "simulated broken deploy" in completed.stderr  # the log has the cause ...
     assert "X-Amz-Signature" not in completed.stderr + completed.stdout  # ... and never the URL
+
+
+def test_packaged_handler_reads_a_yaml_baseline(unpacked, runtime, moto_endpoint, cfn, monkeypatch, tmp_path):
+    for key, value in client_environment(moto_endpoint).items():
+        monkeypatch.setenv(key, value)
+    baseline = tmp_path / "baseline.yaml"
+    baseline.write_text("checks:\n  - root-account-mfa-enabled\nmode: enforce\n")
+    monkeypatch.setenv("PREFLIGHT_BASELINE", f"file:{baseline}")
+    completed = run_packaged(unpacked, runtime, [
+        event("Create", cfn.url("y1"), {"Mode": "audit"}, request_id="y1"),
+        event("Create", cfn.url("y2"), request_id="y2"),
+    ])
+    assert completed.returncode == 0, completed.stderr
+    answers = {r.body["RequestId"]: r.body for r in cfn.wait_for(2)}
+    assert answers["y1"]["Reason"] == ("Invalid Custom::Preflight properties: the baseline enforces; "
+                                       "properties may not switch it to audit.")
+    assert answers["y2"]["Reason"] == "FAIL: root-account-mfa-enabled: The root user has no MFA device."
