@@ -35,6 +35,9 @@ class _Group:
         regions = [f.region for f in self.findings if f.region]
         if regions and (len(regions) > 1 or regions[0] != self.home):
             label += f" [{', '.join(regions)}]"
+        expired = [f.exemption.exemption.expires for f in self.findings if f.exemption and not f.exemption.applied]
+        if expired:
+            label += f" (exemption expired {max(expired).isoformat()})"
         return label
 
     home: str = ""

@@ -217,3 +217,23 @@ def test_access_denied_on_the_only_multi_region_trail_is_an_error_not_a_verdict(
     with pytest.raises(EvaluationError) as raised:
         run_check(CHECK, aws=aws)
     assert raised.value.code == "AccessDeniedException"
+
+
+def test_a_baseline_may_require_only_write_events(run_check):
+    create_trail("audit", event_selectors=[{"ReadWriteType": "WriteOnly", "IncludeManagementEvents": True}])
+    result = run_check(CHECK, read_write_type="WriteOnly")
+    assert result.status is Status.PASS
+    assert result.message == "The multi-region trail 'audit' is logging write management events."
+
+
+def test_requiring_all_events_is_the_default_and_stricter_than_write_only(run_check):
+    create_trail("audit", event_selectors=[{"ReadWriteType": "ReadOnly", "IncludeManagementEvents": True}])
+    assert run_check(CHECK, read_write_type="WriteOnly").status is Status.FAIL
+    assert CHECK.meta.parameter("read_write_type").is_stricter_or_equal("All", "WriteOnly")
+
+
+def test_a_baseline_may_refuse_organization_trails(run_check):
+    create_trail("org-audit", organization=True)
+    result = run_check(CHECK, organization_trail_suffices=False)
+    assert result.status is Status.FAIL
+    assert "trail 'org-audit' is an organization trail, which this baseline does not accept" in result.message

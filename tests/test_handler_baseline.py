@@ -77,7 +77,10 @@ def test_an_expired_exemption_fails_the_stack_again(cfn, deploy):
     set_root_mfa(False)
     deploy({"checks": ["root-account-mfa-enabled"], "exemptions": [
         {"check": "root-account-mfa-enabled", "reason": "temporary", "approved_by": "ciso", "expires": "2020-01-01"}]})
-    assert invoke(cfn, "Create").response["Status"] == "FAILED"
+    response = invoke(cfn, "Create").response
+    assert response["Status"] == "FAILED"
+    assert response["Reason"] == ("FAIL: root-account-mfa-enabled (exemption expired 2020-01-01): "
+                                  "The root user has no MFA device.")
 
 
 def test_regional_checks_run_in_every_listed_region_and_name_the_failing_one(cfn, deploy):
