@@ -10,18 +10,22 @@ import threading
 from concurrent.futures import Future
 from typing import Callable, Iterable, TypeVar
 
+from preflight import tracing
+
 T = TypeVar("T")
 R = TypeVar("R")
 
 
 def spawn(fn: Callable[..., R], *args: object, name: str = "preflight") -> "Future[R]":
     future: Future[R] = Future()
+    trace_entity = tracing.current_entity()  # threads do not inherit it: hand it over
 
     def work() -> None:
         if not future.set_running_or_notify_cancel():
             return
         try:
-            future.set_result(fn(*args))
+            with tracing.adopted(trace_entity):
+                future.set_result(fn(*args))
         except BaseException as exc:  # handed to whoever reads the future
             future.set_exception(exc)
 

@@ -6,12 +6,14 @@ from preflight.protocol import GuardedResource
 helper = GuardedResource()
 
 try:  # anything broken below is answered FAILED (Create/Update) or SUCCESS (Delete), never silence
+    from preflight import tracing
     from preflight.aws import AwsAccess
     from preflight.registry import default_registry
     from preflight.resource import BaselineCache, answer
 
     registry = default_registry()
     baselines = BaselineCache()
+    tracing.start()  # only in traced Lambda: patches botocore so every AWS call is a subsegment
 except Exception as error:  # noqa: BLE001 - crhelper's init-failure path
     helper.init_failure(error)
 

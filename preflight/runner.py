@@ -14,6 +14,7 @@ from typing import Callable
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from preflight import tracing
 from preflight.aws import AwsAccess
 from preflight.concurrency import spawn
 from preflight.context import AuditMemo, CheckContext
@@ -83,6 +84,12 @@ class Runner:
         )
 
     def _run_one(self, selection: Selection, ctx: CheckContext, region: str | None) -> Finding:
+        with tracing.check_subsegment(selection.check.id, region) as subsegment:
+            finding = self._evaluate(selection, ctx, region)
+            tracing.annotate(subsegment, status=finding.status.value)
+            return finding
+
+    def _evaluate(self, selection: Selection, ctx: CheckContext, region: str | None) -> Finding:
         started = self._clock()
         check = selection.check
         try:

@@ -74,3 +74,13 @@ def run_check():
         return check.run(CheckContext(aws, region, selection.parameters, home_region=region, regions_of_audit=audited))
 
     return run
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint():
+    """moto as a server on 127.0.0.1, for code under test that runs in another process."""
+    from sim.moto_server import start_moto_server
+
+    server, endpoint = start_moto_server()
+    yield endpoint
+    server.stop()

@@ -16,8 +16,8 @@ import boto3
 import pytest
 
 from sim.cloudformation import ACCOUNT_ID, FUNCTION_ARN, REGION, event
-from sim.moto_server import client_environment, start_moto_server
-from tools.package import build
+from sim.moto_server import client_environment
+from tools.package import LAMBDA_PYTHON, build
 
 # What the Lambda Python runtime provides besides the standard library.
 RUNTIME_PACKAGES = ("boto3", "botocore", "jmespath", "s3transfer", "dateutil", "urllib3", "six")
@@ -64,27 +64,31 @@ def runtime(tmp_path_factory) -> Path:
     return folder
 
 
-@pytest.fixture(scope="module")
-def moto_endpoint():
-    server, endpoint = start_moto_server()
-    yield endpoint
-    server.stop()
-
-
 def test_zip_holds_the_engine_the_catalogue_and_crhelper_but_not_boto3(unpacked):
     top = {p.name for p in unpacked.iterdir()}
     assert {"preflight", "checks", "crhelper", "yaml"} <= top
     assert not {"boto3", "botocore", "moto", "tests", "sim", "tools"} & top
 
 
-def run_packaged(folder: Path, runtime: Path, events: list[dict]) -> subprocess.CompletedProcess:
+def lambda_python() -> str | None:
+    """The Lambda runtime's Python version, if this machine has it (pyenv does here), to load the zip's
+    compiled wheels (wrapt, PyYAML) as Lambda would; elsewhere their pure-Python fallbacks run."""
+    installed = sorted(Path.home().glob(f".pyenv/versions/{LAMBDA_PYTHON}*/bin/python{LAMBDA_PYTHON}"))
+    on_path = shutil.which(f"python{LAMBDA_PYTHON}")
+    if installed:
+        return str(installed[-1])
+    return on_path if on_path and "/shims/" not in on_path else None
+
+
+def run_packaged(folder: Path, runtime: Path, events: list[dict], python: str = sys.executable
+                 ) -> subprocess.CompletedProcess:
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("PYTHON")},
         "AWS_REGION": REGION,
         "AWS_DEFAULT_REGION": REGION,
     }
     return subprocess.run(
-        [sys.executable, "-S", "-c", INVOKE, str(folder), str(runtime), FUNCTION_ARN],
+        [python, "-S", "-c", INVOKE, str(folder), str(runtime), FUNCTION_ARN],
         input="\n".join(json.dumps(e) for e in events),
         env=env, capture_output=True, text=True, timeout=60, cwd=folder,
     )
@@ -155,3 +159,13 @@ def test_packaged_handler_reads_a_yaml_baseline(unpacked, runtime, moto_endpoint
     assert answers["y1"]["Reason"] == ("Invalid Custom::Preflight properties: the baseline enforces; "
                                        "properties may not switch it to audit.")
     assert answers["y2"]["Reason"] == "FAIL: root-account-mfa-enabled: The root user has no MFA device."
+
+
+@pytest.mark.skipif(lambda_python() is None, reason=f"no python{LAMBDA_PYTHON} on this machine")
+def test_packaged_handler_runs_on_the_lambda_python_with_its_compiled_wheels(unpacked, runtime, moto_endpoint, cfn,
+                                                                           monkeypatch):
+    for key, value in client_environment(moto_endpoint).items():
+        monkeypatch.setenv(key, value)
+    completed = run_packaged(unpacked, runtime, [event("Create", cfn.url("p13"), request_id="p13")], lambda_python())
+    assert completed.returncode == 0, completed.stderr
+    assert cfn.wait_for(1)[0].body["Reason"].startswith("FAIL: root-account-mfa-enabled")

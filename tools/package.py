@@ -8,6 +8,7 @@ the runtime's boto3. Dependencies are installed for the Lambda's platform, not t
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import os
 import re
 import shutil
@@ -20,17 +21,33 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("preflight", "checks")
-PROVIDED_BY_RUNTIME = {"boto3", "botocore"}
+# The Lambda Python runtime ships boto3 and everything it needs.
+RUNTIME_PROVIDED = {"boto3", "botocore", "jmespath", "s3transfer", "python-dateutil", "urllib3", "six"}
 LAMBDA_PYTHON = "3.13"
 LAMBDA_PLATFORM = "manylinux2014_x86_64"
 ZIP_NAME = "preflight-lambda.zip"
 FIXED_TIMESTAMP = (2020, 1, 1, 0, 0, 0)  # reproducible zips: same inputs, same bytes
 
 
+def _name(requirement: str) -> str:
+    return re.split(r"[<>=!~\[; (]", requirement.strip(), maxsplit=1)[0].lower().replace("_", "-")
+
+
 def bundled_requirements() -> list[str]:
+    """The project's runtime dependencies and theirs, minus what the Lambda runtime provides, pinned to
+    the versions installed here (the ones the tests ran with)."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    name = lambda requirement: re.split(r"[<>=!~\[; ]", requirement, maxsplit=1)[0].lower()  # noqa: E731
-    return [r for r in project["dependencies"] if name(r) not in PROVIDED_BY_RUNTIME]
+    pending = [_name(r) for r in project["dependencies"]]
+    seen: dict[str, str] = {}
+    while pending:
+        name = pending.pop()
+        if name in seen or name in RUNTIME_PROVIDED:
+            continue
+        seen[name] = importlib.metadata.version(name)
+        for requirement in importlib.metadata.requires(name) or []:
+            if "extra ==" not in requirement:
+                pending.append(_name(requirement))
+    return [f"{name}=={version}" for name, version in sorted(seen.items())]
 
 
 def _install(requirements: list[str], target: Path) -> None:
