@@ -15,14 +15,14 @@ import time
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from preflight import baseline, properties
+from preflight import baseline, observability, properties
 from preflight.audit import run_audit
 from preflight.aws import AwsAccess
 from preflight.errors import BaselineError, PolicyError, PreflightError
-from preflight.model import Report
 from preflight.policy import Policy
 from preflight.registry import Registry
-from preflight.report import MAX_REASON_CHARS, reason, report_to_json, response_data
+from preflight.observability import RequestIds
+from preflight.report import MAX_REASON_CHARS, reason, response_data
 from preflight.runner import Deadline
 
 logger = logging.getLogger(__name__)
@@ -119,13 +119,7 @@ def answer(event: Mapping[str, Any], remaining_s: float, aws: AwsAccess, registr
     except PreflightError as error:
         logger.error("the audit could not run: %s", error)
         return Answer(False, id_if_failed, _short(f"The audit could not run: {error}."), {})
-    log_report(report, event)
+    observability.log_audit(report, RequestIds.of(event))
+    observability.publish_metrics(report)
     blocked = policy.blocks(report.verdict)
     return Answer(not blocked, id_if_failed if blocked else new_id, reason(report), response_data(report))
-
-
-def log_report(report: Report, event: Mapping[str, Any]) -> None:
-    logger.info(
-        report_to_json(report),
-        extra={"preflight_report": report, "stack_id": event.get("StackId"), "logical_id": event.get("LogicalResourceId")},
-    )
