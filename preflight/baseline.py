@@ -12,6 +12,10 @@ meaning), loaded from the function's own configuration, and failing closed when 
     fail_on: LOW                  # the lowest severity that fails the audit (default: every severity)
     regions: current              # or all, or a list of region names
     allow_overrides: false        # whether template properties may weaken it
+    reports:                      # optional destinations for every audit's report
+      s3: {bucket: security-reports, prefix: preflight/}
+      security_hub: true
+      sns: {topic_arn: arn:aws:sns:us-east-1:111122223333:security-alerts}
     exemptions:
       - {check: ..., region: ..., resource: ..., reason: ..., approved_by: ..., expires: 2027-03-31}
 """
@@ -27,12 +31,14 @@ from preflight import validation
 from preflight.aws import AwsAccess
 from preflight.errors import BaselineError
 from preflight.model import Mode, OnError, Severity
-from preflight.policy import Policy, Regions, RegionsKind, Selection
+from preflight.policy import Policy, Regions, RegionsKind, Reports, Selection
 from preflight.registry import Registry
 
 BASELINE_ENV = "PREFLIGHT_BASELINE"  # a baseline name, file:PATH, ssm:PARAMETER or s3://BUCKET/KEY
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
-KEYS = ("description", "extends", "checks", "mode", "on_error", "fail_on", "regions", "exemptions", "allow_overrides")
+KEYS = ("description", "extends", "checks", "mode", "on_error", "fail_on", "regions", "exemptions", "allow_overrides",
+        "reports")
+REPORT_KEYS = ("s3", "security_hub", "sns")
 
 HEADLINE = ("cloudtrail-enabled", "root-account-mfa-enabled", "s3-account-level-public-access-blocks",
             "config-recording-enabled")
@@ -73,7 +79,7 @@ def parse(document: Any, registry: Registry, *, source: str, allow_overrides: bo
         problems.raise_if_any()
     validation.unknown_keys(document, KEYS, "baseline key ", problems)
     shapes = {"extends": str, "checks": list, "mode": str, "on_error": str, "fail_on": str,
-              "exemptions": list, "allow_overrides": bool, "description": str}
+              "exemptions": list, "allow_overrides": bool, "description": str, "reports": dict}
     for key, expected in shapes.items():
         if key in document and not isinstance(document[key], expected):
             problems.add(f"'{key}' must be {validation.type_name(expected())}, not {validation.type_name(document[key])}")
@@ -114,6 +120,7 @@ def parse(document: Any, registry: Registry, *, source: str, allow_overrides: bo
                else (base.fail_on if base else Severity.INFORMATIONAL))
     regions = _regions(document["regions"], problems) if "regions" in document else (base.regions if base else Regions())
     exemptions = validation.exemptions(document.get("exemptions", []), registry, "exemptions", problems)
+    reports = _reports(document["reports"], problems) if "reports" in document else (base.reports if base else Reports())
     problems.raise_if_any()
     return Policy(
         selections=tuple(selections.values()),
@@ -124,7 +131,33 @@ def parse(document: Any, registry: Registry, *, source: str, allow_overrides: bo
         exemptions=(base.exemptions if base else ()) + exemptions,
         allow_overrides=document.get("allow_overrides", False) if allow_overrides is None else allow_overrides,
         source=source,
+        reports=reports,
     )
+
+
+def _reports(section: Mapping, problems: validation.Problems) -> Reports:
+    """reports: {s3: {bucket, prefix}, security_hub: true, sns: {topic_arn}}"""
+    validation.unknown_keys(section, REPORT_KEYS, "reports destination ", problems)
+    bucket = prefix = topic = None
+    s3 = section.get("s3")
+    if s3 is not None:
+        if not isinstance(s3, Mapping) or not isinstance(s3.get("bucket"), str) or not s3["bucket"]:
+            problems.add("reports.s3 must be {bucket: NAME, prefix: PREFIX}")
+        else:
+            validation.unknown_keys(s3, ("bucket", "prefix"), "field in reports.s3 ", problems)
+            bucket, prefix = s3["bucket"], str(s3.get("prefix", "preflight/"))
+    security_hub = section.get("security_hub", False)
+    if not isinstance(security_hub, bool):
+        problems.add(f"reports.security_hub must be true or false, not {security_hub!r}")
+        security_hub = False
+    sns = section.get("sns")
+    if sns is not None:
+        arn = sns.get("topic_arn") if isinstance(sns, Mapping) else None
+        if not isinstance(arn, str) or not arn.startswith("arn:") or ":sns:" not in arn:
+            problems.add("reports.sns must be {topic_arn: arn:aws:sns:REGION:ACCOUNT:TOPIC}")
+        else:
+            topic = arn
+    return Reports(bucket, prefix or "preflight/", security_hub, topic)
 
 
 def _enum(kind, value: Any, key: str, problems: validation.Problems):

@@ -199,6 +199,16 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class Delivery:
+    """What became of the report at one destination (S3, Security Hub, SNS)."""
+
+    destination: str
+    delivered: bool
+    detail: str
+    uri: str | None = None
+
+
+@dataclass(frozen=True)
 class Report:
     verdict: Verdict
     mode: Mode
@@ -209,6 +219,11 @@ class Report:
     blocking: tuple[Finding, ...] = ()  # the findings that made the verdict FAIL
     regions: tuple[str, ...] = ()
     baseline: str = ""  # where the baseline came from, and its digest
+    deliveries: tuple[Delivery, ...] = ()
+
+    @property
+    def report_uri(self) -> str | None:
+        return next((d.uri for d in self.deliveries if d.uri), None)
 
     def with_status(self, *statuses: Status) -> tuple[Finding, ...]:
         return tuple(f for f in self.findings if f.status in statuses)

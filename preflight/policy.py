@@ -37,6 +37,21 @@ class Regions:
 
 
 @dataclass(frozen=True)
+class Reports:
+    """Where the baseline wants each audit reported (see preflight.destinations)."""
+
+    s3_bucket: str | None = None
+    s3_prefix: str = "preflight/"
+    security_hub: bool = False
+    sns_topic_arn: str | None = None
+
+    @property
+    def configured(self) -> tuple[str, ...]:
+        return tuple(name for name, on in (("s3", self.s3_bucket), ("security_hub", self.security_hub),
+                                            ("sns", self.sns_topic_arn)) if on)
+
+
+@dataclass(frozen=True)
 class Selection:
     """A check chosen by the policy, with its full parameters (defaults filled in)."""
 
@@ -61,6 +76,7 @@ class Policy:
     exemptions: tuple[Exemption, ...] = ()
     allow_overrides: bool = True  # whether template properties may weaken this policy
     source: str = "built-in default"
+    reports: Reports = Reports()
 
     @property
     def checks(self) -> tuple[Check, ...]:

@@ -116,17 +116,27 @@ def _id_list(ids: list[str], limit: int = MAX_ID_LIST_CHARS) -> str:
     return text
 
 
+def with_report_uri(text: str, report: Report, limit: int = MAX_REASON_CHARS) -> str:
+    """The reason, naming the S3 report when there is room for it."""
+    uri = report.report_uri
+    suffix = f" Report: {uri}" if uri else ""
+    return text + suffix if suffix and len(text) + len(suffix) <= limit else text
+
+
 def response_data(report: Report) -> dict[str, str]:
     """Check ids by outcome. A regional check failing in any region is failed."""
     failed = list(dict.fromkeys(f.check.id for f in report.failures))
     exempt = [i for i in dict.fromkeys(f.check.id for f in report.with_status(Status.EXEMPT)) if i not in failed]
     passed = [i for i in dict.fromkeys(f.check.id for f in report.passes) if i not in failed and i not in exempt]
-    return {
+    data = {
         "Verdict": report.verdict.value,
         "FailedChecks": _id_list(failed),
         "PassedChecks": _id_list(passed),
         "ExemptChecks": _id_list(exempt),
     }
+    if any(d.destination == "s3" for d in report.deliveries):
+        data["ReportUri"] = report.report_uri or ""
+    return data
 
 
 def _plain(value: Any) -> Any:
@@ -173,6 +183,7 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         "blocking": list(dict.fromkeys(f.check.id for f in report.blocking)),
         "failed_checks": list(dict.fromkeys(f.check.id for f in report.failures)),
         "findings": [finding_to_dict(f) for f in report.findings],
+        "deliveries": [_plain(d) for d in report.deliveries],
     }
 
 

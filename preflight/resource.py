@@ -12,17 +12,17 @@ import hashlib
 import json
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Mapping
 
-from preflight import baseline, observability, properties
+from preflight import baseline, destinations, observability, properties
 from preflight.audit import run_audit
 from preflight.aws import AwsAccess
 from preflight.errors import BaselineError, PolicyError, PreflightError
 from preflight.policy import Policy
 from preflight.registry import Registry
 from preflight.observability import RequestIds
-from preflight.report import MAX_REASON_CHARS, reason, response_data
+from preflight.report import MAX_REASON_CHARS, reason, response_data, with_report_uri
 from preflight.runner import Deadline
 
 logger = logging.getLogger(__name__)
@@ -114,12 +114,16 @@ def answer(event: Mapping[str, Any], remaining_s: float, aws: AwsAccess, registr
     except PolicyError as error:
         logger.error("invalid properties: %s", error)
         return Answer(False, id_if_failed, _short(f"Invalid Custom::Preflight properties: {error}."), {})
+    deadline = audit_deadline(remaining_s)
+    ids = RequestIds.of(event)
     try:
-        report = run_audit(policy, aws, audit_deadline(remaining_s))
+        report = run_audit(policy, aws, deadline)
     except PreflightError as error:
         logger.error("the audit could not run: %s", error)
         return Answer(False, id_if_failed, _short(f"The audit could not run: {error}."), {})
-    observability.log_audit(report, RequestIds.of(event))
+    report = replace(report, deliveries=destinations.deliver(report, policy.reports, aws, ids, deadline))
+    observability.log_audit(report, ids)
     observability.publish_metrics(report)
     blocked = policy.blocks(report.verdict)
-    return Answer(not blocked, id_if_failed if blocked else new_id, reason(report), response_data(report))
+    return Answer(not blocked, id_if_failed if blocked else new_id, with_report_uri(reason(report), report),
+                  response_data(report))

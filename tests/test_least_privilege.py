@@ -79,7 +79,10 @@ def test_role_grants_exactly_the_catalogue_actions_plus_logs_and_traces():
     assert set(statements["WriteOwnLogs"]["Action"]) == {"logs:CreateLogStream", "logs:PutLogEvents"}
     assert set(statements["WriteTraces"]["Action"]) == {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
     assert set(statements) == {"ChecksReadOnly", "WriteOwnLogs", "WriteTraces", "ReadBaselineParameter",
-                               "ReadBaselineObject"}
+                               "ReadBaselineObject", "WriteReports", "ImportFindings", "NotifyOnFail"}
+    assert statements["WriteReports"]["Action"] == "s3:PutObject"
+    assert statements["ImportFindings"]["Action"] == "securityhub:BatchImportFindings"
+    assert statements["NotifyOnFail"]["Action"] == "sns:Publish"
     assert statements["ReadBaselineParameter"]["Action"] == "ssm:GetParameter"
     assert statements["ReadBaselineObject"]["Action"] == "s3:GetObject"
     every_action = [a for s in statements.values() for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])]
@@ -106,3 +109,25 @@ def test_parliament_would_catch_a_misspelt_action():
     document = {"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Action": ["cloudtrail:DescribeTrail"], "Resource": "*"}]}
     assert [f.issue for f in analyze_policy_string(json.dumps(document)).findings] == ["UNKNOWN_ACTION"]
+
+
+def test_each_report_destination_calls_exactly_the_action_it_is_granted():
+    from preflight import destinations
+    from preflight.model import Finding, Mode, Report, Status, Verdict
+    from preflight.observability import RequestIds
+    from preflight.policy import Reports
+    from preflight.runner import Deadline
+    from sim.account import create_bucket
+
+    create_bucket("reports")
+    boto3.client("sns").create_topic(Name="alerts")
+    boto3.client("securityhub").enable_security_hub()
+    recorder = CallRecorder()
+    findings = (Finding(ALL_CHECKS[0].meta, Status.FAIL, "no trail", {}, 0.1),)
+    report = Report(Verdict.FAIL, Mode.ENFORCE, REGION, ACCOUNT_ID, findings, 0.1, blocking=findings)
+    for name, reports in (("s3", Reports(s3_bucket="reports")), ("security_hub", Reports(security_hub=True)),
+                          ("sns", Reports(sns_topic_arn=f"arn:aws:sns:{REGION}:{ACCOUNT_ID}:alerts"))):
+        recorder.actions = set()
+        [delivery] = destinations.deliver(report, reports, recorder.aws, RequestIds(), Deadline.after(10))
+        assert delivery.delivered, delivery.detail
+        assert recorder.actions == set(destinations.IAM_ACTIONS[name]), name

@@ -1,0 +1,118 @@
+"""Where a finished audit is reported, as the baseline's `reports` section says: the full JSON report to S3,
+findings to AWS Security Hub, a notification to SNS on FAIL. Each runs concurrently and is bounded by the
+audit's deadline; one that fails or overruns is logged and noted, and never changes the verdict."""
+from __future__ import annotations
+
+import concurrent.futures
+import json
+import logging
+from typing import Callable
+
+from preflight import asff
+from preflight.aws import AwsAccess
+from preflight.concurrency import spawn
+from preflight.model import Delivery, Report
+from preflight.observability import RequestIds
+from preflight.policy import Reports
+from preflight.report import report_to_dict
+from preflight.runner import Deadline, describe_error
+
+logger = logging.getLogger(__name__)
+
+SECURITY_HUB_BATCH = 100  # BatchImportFindings takes at most 100 findings per call
+# IAM actions each destination needs; cfn/preflight.yaml grants them only when the destination is configured.
+IAM_ACTIONS = {"s3": ("s3:PutObject",), "security_hub": ("securityhub:BatchImportFindings",), "sns": ("sns:Publish",)}
+
+
+def stack_name(stack_id: str) -> str:
+    # arn:aws:cloudformation:REGION:ACCOUNT:stack/NAME/UUID
+    parts = stack_id.split(":stack/", 1)
+    return parts[1].split("/", 1)[0] if len(parts) == 2 else "cli"
+
+
+def report_key(reports: Reports, report: Report, ids: RequestIds) -> str:
+    return (f"{reports.s3_prefix}{report.account_id}/{report.region}/{stack_name(ids.stack_id)}/"
+            f"{ids.request_id or 'cli'}.json")
+
+
+def _to_s3(report: Report, reports: Reports, aws: AwsAccess, ids: RequestIds) -> Delivery:
+    key = report_key(reports, report, ids)
+    body = json.dumps({**ids.fields(), **report_to_dict(report)}, default=str).encode()
+    aws.client("s3").put_object(Bucket=reports.s3_bucket, Key=key, Body=body, ContentType="application/json")
+    uri = f"s3://{reports.s3_bucket}/{key}"
+    return Delivery("s3", True, f"report written to {uri}", uri)
+
+
+def _to_security_hub(report: Report, reports: Reports, aws: AwsAccess, ids: RequestIds) -> Delivery:
+    by_region: dict[str, list[dict]] = {}
+    for finding in asff.findings_for(report):
+        by_region.setdefault(finding["Resources"][0]["Region"], []).append(finding)
+    imported = failed = 0
+    problems = []
+    for region, findings in by_region.items():  # a finding is imported in its own region
+        client = aws.client("securityhub", region)
+        for start in range(0, len(findings), SECURITY_HUB_BATCH):
+            answer = client.batch_import_findings(Findings=findings[start:start + SECURITY_HUB_BATCH])
+            imported += answer.get("SuccessCount", 0)
+            failed += answer.get("FailedCount", 0)
+            problems += [f"{f.get('Id')}: {f.get('ErrorMessage')}" for f in answer.get("FailedFindings", [])]
+    if failed:
+        return Delivery("security_hub", False, f"{imported} findings imported, {failed} refused: {'; '.join(problems[:3])}")
+    return Delivery("security_hub", True, f"{imported} findings imported in {len(by_region)} region(s)")
+
+
+def _to_sns(report: Report, reports: Reports, aws: AwsAccess, ids: RequestIds, report_uri: str | None) -> Delivery:
+    if not report.blocking:
+        return Delivery("sns", True, "nothing to notify: the audit passed")
+    stack = stack_name(ids.stack_id)
+    lines = [f"preflight FAILED stack {stack} in account {report.account_id}, region {report.region}.", ""]
+    for finding in report.blocking:
+        where = f" [{finding.region}]" if finding.region else ""
+        lines.append(f"- {finding.check.id}{where} ({finding.status.value}): {finding.message}")
+    lines += ["", f"Stack: {ids.stack_id}", f"Request: {ids.request_id}"]
+    if report_uri:
+        lines.append(f"Full report: {report_uri}")
+    subject = f"preflight FAIL: {stack} ({report.account_id} {report.region})"[:100]
+    region = reports.sns_topic_arn.split(":")[3]
+    aws.client("sns", region).publish(TopicArn=reports.sns_topic_arn, Subject=subject, Message="\n".join(lines))
+    return Delivery("sns", True, f"notified {reports.sns_topic_arn}")
+
+
+def deliver(report: Report, reports: Reports, aws: AwsAccess, ids: RequestIds, deadline: Deadline
+            ) -> tuple[Delivery, ...]:
+    if not reports.configured:
+        return ()
+
+    def guarded(name: str, send: Callable[[], Delivery]) -> Delivery:
+        try:
+            return send()
+        except Exception as error:  # a destination never fails the audit
+            code, message = describe_error(error)
+            logger.warning("report destination %s failed: %s", name, message)
+            return Delivery(name, False, message)
+
+    # S3 first in line for the SNS message's link; both start at once, SNS only waits for the URI it names.
+    jobs: dict[str, concurrent.futures.Future] = {}
+    if reports.s3_bucket:
+        jobs["s3"] = spawn(guarded, "s3", lambda: _to_s3(report, reports, aws, ids))
+    if reports.security_hub:
+        jobs["security_hub"] = spawn(guarded, "security_hub", lambda: _to_security_hub(report, reports, aws, ids))
+    if reports.sns_topic_arn:
+        def notify() -> Delivery:
+            uri = None
+            if "s3" in jobs:
+                try:
+                    uri = jobs["s3"].result(timeout=deadline.remaining()).uri
+                except concurrent.futures.TimeoutError:
+                    pass
+            return _to_sns(report, reports, aws, ids, uri)
+        jobs["sns"] = spawn(guarded, "sns", notify)
+    concurrent.futures.wait(jobs.values(), timeout=deadline.remaining())
+    deliveries = []
+    for name, job in jobs.items():
+        if job.done():
+            deliveries.append(job.result())
+        else:
+            logger.warning("report destination %s did not finish before the deadline", name)
+            deliveries.append(Delivery(name, False, "did not finish before the audit's deadline"))
+    return tuple(deliveries)
