@@ -25,4 +25,5 @@ def run_audit(policy: Policy, aws: AwsAccess, deadline: Deadline, runner: Runner
         blocking=blocking,
         regions=regions,
         baseline=policy.source,
+        policy_digest=policy.digest(),
     )

@@ -218,7 +218,8 @@ class Report:
     duration_s: float
     blocking: tuple[Finding, ...] = ()  # the findings that made the verdict FAIL
     regions: tuple[str, ...] = ()
-    baseline: str = ""  # where the baseline came from, and its digest
+    baseline: str = ""  # where the baseline came from
+    policy_digest: str = ""  # fingerprint of the effective policy (baseline + properties)
     deliveries: tuple[Delivery, ...] = ()
 
     @property

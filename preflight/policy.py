@@ -4,6 +4,8 @@ from __future__ import annotations
 import datetime
 import enum
 import fnmatch
+import hashlib
+import json
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Mapping
 
@@ -81,6 +83,16 @@ class Policy:
     @property
     def checks(self) -> tuple[Check, ...]:
         return tuple(s.check for s in self.selections)
+
+    def digest(self) -> str:
+        """A short fingerprint of what this policy enforces, so two reports can be compared."""
+        canonical = json.dumps({
+            "checks": [[s.check.id, dict(s.parameters), s.severity] for s in self.selections],
+            "mode": self.mode, "on_error": self.on_error, "fail_on": self.fail_on,
+            "regions": [self.regions.kind, list(self.regions.names)],
+            "exemptions": [[e.check, e.region, e.resource, e.expires.isoformat()] for e in self.exemptions],
+        }, sort_keys=True, default=str)
+        return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
     def selection(self, check_id: str) -> Selection | None:
         return next((s for s in self.selections if s.check.id == check_id), None)

@@ -179,6 +179,7 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         "region": report.region,
         "regions": list(report.regions),
         "baseline": report.baseline,
+        "policy_digest": report.policy_digest,
         "duration_s": round(report.duration_s, 3),
         "blocking": list(dict.fromkeys(f.check.id for f in report.blocking)),
         "failed_checks": list(dict.fromkeys(f.check.id for f in report.failures)),

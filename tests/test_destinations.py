@@ -43,6 +43,8 @@ def test_the_full_report_goes_to_s3_and_its_uri_comes_back(cfn, deploy):
     stored = json.loads(boto3.client("s3").get_object(Bucket="security-reports", Key=key)["Body"].read())
     assert stored["verdict"] == "PASS" and stored["stack_id"] == invocation.event["StackId"]
     assert stored["baseline"].startswith("file:") and "sha256" in stored["baseline"]
+    assert len(stored["policy_digest"]) == 16 and stored["duration_s"] >= 0
+    assert all("duration_s" in f and "evidence" in f for f in stored["findings"])
     assert {f["check"] for f in stored["findings"]} == {"root-account-mfa-enabled", "cloudtrail-enabled"}
 
 
