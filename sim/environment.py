@@ -6,8 +6,9 @@ import os
 REGION = "us-east-1"
 
 
-def use_simulated_aws(credential: str = "testing") -> None:
-    """Call before boto3, moto or crhelper read the environment."""
+def use_simulated_aws(credential: str = "testing", *, metrics: bool = False) -> None:
+    """Call before boto3, moto or crhelper read the environment. `metrics` keeps the EMF lines (which
+    Lambda turns into CloudWatch metrics) on standard output; a terminal only wants them in tests."""
     os.environ.update(
         AWS_ACCESS_KEY_ID=credential,
         AWS_SECRET_ACCESS_KEY=credential,
@@ -17,3 +18,4 @@ def use_simulated_aws(credential: str = "testing") -> None:
     )
     for variable in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_SAM_LOCAL"):
         os.environ.pop(variable, None)
+    os.environ["POWERTOOLS_METRICS_DISABLED"] = "false" if metrics else "true"

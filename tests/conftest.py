@@ -8,7 +8,7 @@ import pytest
 
 from sim.environment import use_simulated_aws  # noqa: E402
 
-use_simulated_aws("testing")
+use_simulated_aws("testing", metrics=True)
 
 from moto import mock_aws  # noqa: E402
 
