@@ -52,8 +52,11 @@ def publish_metrics(report: Report) -> None:
     """AuditDuration and ChecksFailed per audit; CheckFailures with a CheckId dimension per failing check."""
     try:
         from aws_lambda_powertools.metrics import Metrics, MetricUnit, single_metric
+        from aws_lambda_powertools.metrics.functions import is_metrics_disabled
     except ImportError:  # metrics are an extra, never a reason to fail an audit
         logger.warning("aws-lambda-powertools is not installed; no metrics published")
+        return
+    if is_metrics_disabled():  # POWERTOOLS_METRICS_DISABLED (single_metric does not check it itself)
         return
     failed = list(dict.fromkeys(f.check.id for f in report.failures))
     metrics = Metrics(namespace=NAMESPACE, service="preflight")
