@@ -6,13 +6,14 @@ import time
 from preflight.aws import AwsAccess
 from preflight.model import Report
 from preflight.policy import Policy
-from preflight.runner import Deadline, Runner
+from preflight.runner import Deadline, Observer, Runner
 
 
-def run_audit(policy: Policy, aws: AwsAccess, deadline: Deadline, runner: Runner | None = None) -> Report:
+def run_audit(policy: Policy, aws: AwsAccess, deadline: Deadline, runner: Runner | None = None,
+              observer: Observer | None = None) -> Report:
     started = time.monotonic()
     home = aws.region
-    findings, regions = (runner or Runner()).run(policy, aws, deadline, home)
+    findings, regions = (runner or Runner()).run(policy, aws, deadline, home, observer)
     findings = policy.exempt(findings)
     blocking = policy.blocking(findings)
     return Report(

@@ -1,85 +1,344 @@
-"""preflight on a terminal or in a pipeline: the same policy -> runner -> verdict path as the Lambda.
+"""preflight on a terminal or in a pipeline: the same baseline -> policy -> runner -> verdict path as the Lambda.
 
-    preflight audit [--checks ID,ID] [--mode enforce|audit] [--region R] [--profile P] [--format table|json]
-    preflight checks
+    preflight audit     run the audit (this account, or others through --role-arn), any output format
+    preflight checks    the catalogue with severities and control ids
+    preflight explain   one check in full
+    preflight validate  check a baseline document without running it
+    preflight snippet   a drop-in Custom::Preflight block for a template
 
-Exit codes: 0 the audit passed (or audit mode), 1 it failed, 2 usage or set-up error.
+Exit codes: 0 the audit passed (or audit mode), 1 it failed, 2 a usage, credentials or baseline error.
 """
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
 import sys
-from typing import Sequence
+from typing import Sequence, TextIO
 
 from preflight.errors import PreflightError
 
-DEFAULT_TIMEOUT_S = 60.0
+DEFAULT_TIMEOUT_S = 120.0
 EXIT_PASS, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+FORMATS = ("table", "json", "junit", "sarif", "markdown", "asff")
+
+
+class UsageError(PreflightError):
+    """Something the person running the CLI can fix; exits 2 with the message."""
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="preflight", description="Audit an AWS account against the preflight baseline.")
-    commands = parser.add_subparsers(dest="command", required=True)
-    audit = commands.add_parser("audit", help="run the checks against the current credentials' account")
-    audit.add_argument("--baseline", help="a baseline name (minimal, recommended, cis-aws-foundations-v3), "
+    parser = argparse.ArgumentParser(prog="preflight", description="Audit AWS accounts against a security baseline.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    audit = commands.add_parser("audit", help="run the audit")
+    audit.add_argument("--baseline", help="a shipped baseline (minimal, recommended, cis-aws-foundations-v3), "
                        "file:PATH, ssm:PARAMETER or s3://BUCKET/KEY (default: $PREFLIGHT_BASELINE, else minimal)")
-    audit.add_argument("--checks", help="comma-separated check ids (default: the baseline's)")
+    audit.add_argument("--checks", help="comma-separated check ids to run (default: the baseline's)")
     audit.add_argument("--mode", choices=("enforce", "audit"), help="audit: report only, always exit 0")
-    audit.add_argument("--region", help="region for regional checks (default: the profile's or AWS_REGION)")
+    audit.add_argument("--regions", help="current, all, or a comma-separated list (default: the baseline's)")
+    audit.add_argument("--region", help="the home region (default: the profile's or AWS_REGION)")
     audit.add_argument("--profile", help="AWS named profile")
-    audit.add_argument("--format", choices=("table", "json"), default="table")
-    audit.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S, help="seconds before unfinished checks time out")
-    commands.add_parser("checks", help="list the catalogue")
+    audit.add_argument("--role-arn", action="append", default=[], metavar="ARN",
+                       help="audit the account of this role (assumed with your credentials); repeat for several")
+    audit.add_argument("--format", choices=FORMATS, default="table")
+    audit.add_argument("--output", metavar="FILE", help="write the result there instead of to standard output")
+    audit.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S,
+                       help="seconds before unfinished checks are reported TIMEOUT")
+    checks = commands.add_parser("checks", help="list the catalogue")
+    checks.add_argument("--format", choices=("table", "json"), default="table")
+    explain = commands.add_parser("explain", help="everything about one check")
+    explain.add_argument("check_id", metavar="CHECK")
+    validate = commands.add_parser("validate", help="validate a baseline without running it")
+    validate.add_argument("baseline", metavar="BASELINE", help="name, file:PATH (or a plain path), ssm:NAME or s3://B/K")
+    validate.add_argument("--profile")
+    validate.add_argument("--region")
+    snippet = commands.add_parser("snippet", help="print a Custom::Preflight block to paste into a template")
+    snippet.add_argument("--token-from", choices=("export", "ssm"), default="export",
+                         help="import the auditor stack's export, or read the SSM parameter a StackSet publishes")
+    snippet.add_argument("--stack-name", default="preflight", help="the auditor stack (for --token-from export)")
+    snippet.add_argument("--parameter", default="/preflight/service-token", help="the SSM parameter (for ssm)")
     return parser
 
 
-def _list_checks(registry) -> str:
-    rows = [(c.id, c.meta.severity.value, c.meta.controls.cis_aws_v3 or "-", c.meta.controls.security_hub or "-",
-             c.meta.title) for c in registry]
-    widths = [max(len(r[i]) for r in rows + [("CHECK", "SEVERITY", "CIS v3", "SECURITY HUB", "")]) for i in range(4)]
-    header = ("CHECK", "SEVERITY", "CIS v3", "SECURITY HUB", "TITLE")
-    return "\n".join("  ".join(f"{v:<{w}}" for v, w in zip(row[:4], widths)) + "  " + row[4] for row in [header, *rows])
+# --- credentials, in words -------------------------------------------------------------------------------
+
+def _in_words(error: Exception, doing: str) -> str:
+    from botocore.exceptions import (
+        ClientError,
+        EndpointConnectionError,
+        NoCredentialsError,
+        NoRegionError,
+        ProfileNotFound,
+        SSOTokenLoadError,
+        TokenRetrievalError,
+        UnauthorizedSSOTokenError,
+    )
+
+    if isinstance(error, NoCredentialsError):
+        return ("no AWS credentials found: pass --profile, set AWS_PROFILE or AWS_ACCESS_KEY_ID, "
+                "or run `aws configure` / `aws sso login`")
+    if isinstance(error, ProfileNotFound):
+        return f"{error} (the profiles you have are in ~/.aws/config)"
+    if isinstance(error, (SSOTokenLoadError, UnauthorizedSSOTokenError, TokenRetrievalError)):
+        return "your AWS SSO session has expired or was never started: run `aws sso login` and try again"
+    if isinstance(error, NoRegionError):
+        return "no AWS region is configured: pass --region or set AWS_REGION"
+    if isinstance(error, EndpointConnectionError):
+        return f"cannot reach AWS while {doing} ({error}); check the network and the region name"
+    if isinstance(error, ClientError):
+        code = error.response.get("Error", {}).get("Code", "")
+        message = error.response.get("Error", {}).get("Message", "")
+        if code in ("ExpiredToken", "ExpiredTokenException", "RequestExpired"):
+            return "your AWS credentials have expired: refresh them (for example `aws sso login`) and try again"
+        if code in ("InvalidClientTokenId", "SignatureDoesNotMatch", "UnrecognizedClientException"):
+            return f"AWS does not accept these credentials ({code}): check the access key, secret and profile"
+        return f"AWS refused {doing} ({code}: {message})"
+    return f"{doing} failed: {error}"
 
 
-def _audit(args: argparse.Namespace, registry) -> int:
+def _session(profile: str | None, region: str | None):
+    import boto3
+    from botocore.exceptions import BotoCoreError
+
+    try:
+        return boto3.Session(profile_name=profile, region_name=region)
+    except BotoCoreError as error:
+        raise UsageError(_in_words(error, "opening the profile")) from error
+
+
+def _account_of(session) -> str:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        return session.client("sts").get_caller_identity()["Account"]
+    except (BotoCoreError, ClientError) as error:
+        raise UsageError(_in_words(error, "checking your credentials")) from error
+
+
+def _assumed(session, role_arn: str, region: str):
     import boto3
     from botocore.exceptions import BotoCoreError, ClientError
 
+    try:
+        credentials = session.client("sts").assume_role(RoleArn=role_arn, RoleSessionName="preflight")["Credentials"]
+    except (BotoCoreError, ClientError) as error:
+        raise UsageError(f"could not assume {role_arn}: " + _in_words(error, "assuming the role")) from error
+    return boto3.Session(aws_access_key_id=credentials["AccessKeyId"], aws_secret_access_key=credentials["SecretAccessKey"],
+                         aws_session_token=credentials["SessionToken"], region_name=region)
+
+
+# --- audit -----------------------------------------------------------------------------------------------
+
+@dataclasses.dataclass
+class _AccountProgress:
+    """Prefixes each label with the account when several are audited at once."""
+
+    progress: object
+    prefix: str
+
+    def expect(self, labels: list[str]) -> None:
+        self.progress.expect([self.prefix + label for label in labels])
+
+    def finished(self, label: str, finding) -> None:
+        self.progress.finished(self.prefix + label, finding)
+
+
+def _regions_override(value: str | None):
+    from preflight import validation
+    from preflight.policy import Regions, RegionsKind
+
+    if value is None:
+        return None
+    if value in ("current", "all"):
+        return Regions(RegionsKind(value))
+    names = tuple(dict.fromkeys(r.strip() for r in value.split(",") if r.strip()))
+    bad = [n for n in names if not validation.REGION_NAME.match(n)]
+    if bad or not names:
+        raise UsageError(f"--regions: not a region name: {', '.join(bad) or value!r} (use current, all or a list)")
+    return Regions(RegionsKind.LISTED, names)
+
+
+def _audit(args: argparse.Namespace, registry, err: TextIO) -> tuple[int, str]:
     from preflight import baseline, properties
     from preflight.audit import run_audit
     from preflight.aws import AwsAccess
-    from preflight.report import render_table, report_to_json
+    from preflight.concurrency import spawn
+    from preflight.formats import Format, overall, render
+    from preflight.model import Verdict
+    from preflight.progress import Progress
     from preflight.runner import Deadline
 
-    try:
-        aws = AwsAccess(boto3.Session(profile_name=args.profile, region_name=args.region))
-        aws.region  # fail early, in words, when no region is configured
-    except (BotoCoreError, ClientError) as error:
-        raise PreflightError(str(error)) from error
+    session = _session(args.profile, args.region)
+    if not session.region_name:
+        raise UsageError("no AWS region is configured: pass --region or set AWS_REGION")
+    home = session.region_name
+    own_account = _account_of(session)
+    targets = [(own_account, session)] if not args.role_arn else [
+        (arn.split(":")[4] if arn.count(":") >= 5 else arn, _assumed(session, arn, home)) for arn in args.role_arn]
+
     source = baseline.configured_source() if args.baseline is None else args.baseline
     overrides: dict = {}
     if args.mode:
         overrides["Mode"] = args.mode
     if args.checks:
         overrides["Checks"] = [c.strip() for c in args.checks.split(",") if c.strip()]
-    policy = properties.apply(overrides, baseline.load(source, aws, registry), registry)
-    report = run_audit(policy, aws, Deadline.after(args.timeout))
-    print(report_to_json(report) if args.format == "json" else render_table(report))
-    return EXIT_FAIL if policy.blocks(report.verdict) else EXIT_PASS
+    policy = properties.apply(overrides, baseline.load(source, AwsAccess(session, account_id=own_account), registry),
+                              registry)
+    regions = _regions_override(args.regions)
+    if regions is not None:
+        policy = dataclasses.replace(policy, regions=regions)
+
+    accesses = [(account, AwsAccess(s, region=home, account_id=account)) for account, s in targets]
+    if policy.regions.names:
+        _check_regions_enabled(policy.regions.names, accesses)
+
+    progress = Progress(err)
+    deadline = Deadline.after(args.timeout)
+    several = len(accesses) > 1
+    audits = [spawn(run_audit, policy, aws, deadline, None, _AccountProgress(progress, f"{account}:" if several else ""))
+              for account, aws in accesses]
+    reports = [job.result() for job in audits]
+    progress.close()
+
+    fmt = Format(args.format)
+    colour = fmt is Format.TABLE and not args.output and sys.stdout.isatty()
+    text = render(reports, fmt, colour)
+    blocked = any(policy.blocks(r.verdict) for r in reports)
+    if args.output:
+        with open(args.output, "w") as out:
+            out.write(text)
+        verdict = overall(reports)
+        err.write(f"preflight: {verdict.value}{' (audit mode)' if verdict is Verdict.FAIL and not blocked else ''}"
+                  f" - {fmt.value} written to {args.output}\n")
+        text = ""
+    return (EXIT_FAIL if blocked else EXIT_PASS), text
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def _check_regions_enabled(names: Sequence[str], accesses) -> None:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    for account, aws in accesses:
+        try:
+            enabled = aws.enabled_regions()
+        except (BotoCoreError, ClientError) as error:
+            raise UsageError(_in_words(error, "listing the enabled regions")) from error
+        missing = [n for n in names if n not in enabled]
+        if missing:
+            raise UsageError(f"region {', '.join(missing)} is not enabled for account {account}: enable it in the "
+                             "account's settings or leave it out of --regions")
+
+
+# --- catalogue commands ----------------------------------------------------------------------------------
+
+def _list_checks(registry, fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps([{"id": c.id, "title": c.meta.title, "severity": c.meta.severity.value,
+                            "scope": c.meta.scope.value, "cis_aws_v3": c.meta.controls.cis_aws_v3,
+                            "security_hub": c.meta.controls.security_hub} for c in registry], indent=2) + "\n"
+    header = ("CHECK", "SEVERITY", "SCOPE", "CIS v3", "SECURITY HUB")
+    rows = [(c.id, c.meta.severity.value, c.meta.scope.value, c.meta.controls.cis_aws_v3 or "-",
+             c.meta.controls.security_hub or "-", c.meta.title) for c in registry]
+    widths = [max(len(r[i]) for r in rows + [header + ("",)]) for i in range(5)]
+    return "\n".join("  ".join(f"{v:<{w}}" for v, w in zip(row[:5], widths)) + "  " + row[5]
+                     for row in [header + ("TITLE",), *rows]) + "\n"
+
+
+def _explain(check_id: str, registry) -> str:
+    from preflight import baseline, validation
+
+    if check_id not in registry:
+        raise UsageError(f"unknown check '{check_id}'{validation.suggest(check_id, registry.ids, list_all=False)}; "
+                         "`preflight checks` lists them")
+    meta = registry.get(check_id).meta
+    in_baselines = [n for n in baseline.NAMED if check_id in baseline.named_baseline(n, registry)["checks"]]
+    lines = [meta.id, "=" * len(meta.id), meta.title, "",
+             f"Severity:      {meta.severity.value}",
+             f"Scope:         {meta.scope.value}" + (" (every audited region)" if meta.scope.value == "regional" else ""),
+             f"CIS AWS v3.0:  {meta.controls.cis_aws_v3 or '-'}",
+             f"Security Hub:  {meta.controls.security_hub or '-'}",
+             f"Baselines:     {', '.join(in_baselines) or 'none (add it to yours)'}",
+             f"IAM actions:   {', '.join(meta.iam_actions)}"]
+    if meta.parameters:
+        lines += ["", "Parameters:"]
+        lines += [f"  {p.name} = {json.dumps(p.default)}  ({p.type.__name__}; stricter: {p.stricter.value})  "
+                  f"{p.description}" for p in meta.parameters]
+    lines += ["", "How to fix:", f"  {meta.remediation}", f"  {meta.remediation_url}"]
+    return "\n".join(lines) + "\n"
+
+
+def _validate(source: str, args: argparse.Namespace, registry) -> str:
+    import os
+
+    from preflight import baseline
+    from preflight.aws import AwsAccess
+
+    if os.path.exists(source) and ":" not in source.split(os.sep)[0]:
+        source = f"file:{os.path.abspath(source)}"
+    aws = None
+    if source.startswith(("ssm:", "s3://")):
+        aws = AwsAccess(_session(args.profile, args.region))
+    policy = baseline.load(source, aws, registry)
+    import datetime
+
+    expired = [e for e in policy.exemptions if e.expires < datetime.date.today()]
+    regional = sum(1 for s in policy.selections if s.check.meta.scope.value == "regional")
+    return (f"{source}: valid. {len(policy.selections)} checks ({regional} regional), mode {policy.mode.value}, "
+            f"on_error {policy.on_error.value}, fail_on {policy.fail_on.value}, regions {policy.regions.describe()}, "
+            f"{len(policy.exemptions)} exemptions ({len(expired)} expired), overrides "
+            f"{'allowed' if policy.allow_overrides else 'refused'}, reports: "
+            f"{', '.join(policy.reports.configured) or 'none'}.\n")
+
+
+SNIPPET = """\
+Parameters:
+  DeploymentId:
+    Type: String
+    Description: Changes on every deployment (commit id, timestamp), so the audit re-runs on stack updates.
+{extra_parameters}
+Resources:
+  Preflight:
+    Type: Custom::Preflight
+    Properties:
+      ServiceToken: {token}
+      ServiceTimeout: 120           # fail after 2 minutes, not CloudFormation's default hour
+      Revision: !Ref DeploymentId
+      Mode: enforce
+  # Add `DependsOn: Preflight` to every other resource, so nothing is created before the audit passes.
+"""
+
+
+def _snippet(args: argparse.Namespace) -> str:
+    if args.token_from == "ssm":
+        extra = (f"  PreflightServiceToken:\n    Type: AWS::SSM::Parameter::Value<String>\n"
+                 f"    Default: {args.parameter}\n")
+        return SNIPPET.format(extra_parameters=extra, token="!Ref PreflightServiceToken")
+    return SNIPPET.format(extra_parameters="", token=f"!ImportValue {args.stack_name}-ServiceToken")
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    out, err = out or sys.stdout, err or sys.stderr
     args = _parser().parse_args(argv)
     from preflight.registry import default_registry
 
     registry = default_registry()
-    if args.command == "checks":
-        print(_list_checks(registry))
-        return EXIT_PASS
     try:
-        return _audit(args, registry)
+        if args.command == "checks":
+            out.write(_list_checks(registry, args.format))
+            return EXIT_PASS
+        if args.command == "explain":
+            out.write(_explain(args.check_id, registry))
+            return EXIT_PASS
+        if args.command == "validate":
+            out.write(_validate(args.baseline, args, registry))
+            return EXIT_PASS
+        if args.command == "snippet":
+            out.write(_snippet(args))
+            return EXIT_PASS
+        code, text = _audit(args, registry, err)
+        out.write(text)
+        return code
     except PreflightError as error:
-        print(f"preflight: {error}", file=sys.stderr)
+        err.write(f"preflight: {error}\n")
         return EXIT_USAGE
 
 

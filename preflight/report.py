@@ -192,7 +192,11 @@ def report_to_json(report: Report) -> str:
     return json.dumps(report_to_dict(report), default=str)
 
 
-def render_table(report: Report, width: int = 100) -> str:
+STATUS_COLOURS = {Status.PASS: "32", Status.FAIL: "31", Status.ERROR: "35", Status.TIMEOUT: "35",
+                  Status.EXEMPT: "33", Status.NOT_APPLICABLE: "2"}
+
+
+def render_table(report: Report, width: int = 100, colour: bool = False) -> str:
     multi_region = len(report.regions) > 1
     rows = []
     for f in report.findings:
@@ -205,7 +209,11 @@ def render_table(report: Report, width: int = 100) -> str:
     lines = ["  ".join(f"{h:<{w}}" for h, w in zip(header, widths)) + "  MESSAGE"]
     for *cells, message in rows:
         wrapped = textwrap.wrap(message, max(30, width - indent), break_on_hyphens=False) or [""]
-        lines.append("  ".join(f"{c:<{w}}" for c, w in zip(cells, widths)) + f"  {wrapped[0]}")
+        line = "  ".join(f"{c:<{w}}" for c, w in zip(cells, widths)) + f"  {wrapped[0]}"
+        if colour:  # only the status word, padded the same, so the columns still line up
+            code = STATUS_COLOURS[Status(cells[0])]
+            line = f"\033[{code}m{cells[0]}\033[0m" + line[len(cells[0]):]
+        lines.append(line)
         lines.extend(" " * indent + more for more in wrapped[1:])
     to_fix = list({f.check.id: f for f in report.failures}.values())
     if to_fix:

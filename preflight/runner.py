@@ -10,7 +10,7 @@ import logging
 import time
 from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Protocol
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -65,6 +65,11 @@ def audited_regions(regions: Regions, aws: AwsAccess, home: str) -> tuple[str, .
     return aws.enabled_regions()
 
 
+class Observer(Protocol):
+    def expect(self, labels: list[str]) -> None: ...
+    def finished(self, label: str, finding: Finding) -> None: ...
+
+
 @dataclass
 class _Job:
     selection: Selection
@@ -103,9 +108,10 @@ class Runner:
             return self._finding(selection, region, Status.ERROR, message, self._clock() - started, code)
         return self._finding(selection, region, result.status, result.message, self._clock() - started, result=result)
 
-    def run(self, policy: Policy, aws: AwsAccess, deadline: Deadline, home: str | None = None
-            ) -> tuple[tuple[Finding, ...], tuple[str, ...]]:
-        """(findings in the policy's order, the regions audited)."""
+    def run(self, policy: Policy, aws: AwsAccess, deadline: Deadline, home: str | None = None,
+            observer: "Observer | None" = None) -> tuple[tuple[Finding, ...], tuple[str, ...]]:
+        """(findings in the policy's order, the regions audited). The observer hears of each check as it
+        starts and finishes (the CLI's live progress)."""
         started = self._clock()
         home = home or aws.region
         memo = AuditMemo()  # per run: a worker that finishes late writes into this run's objects only
@@ -115,7 +121,12 @@ class Runner:
 
         def start(selection: Selection, region: str | None) -> _Job:
             ctx = CheckContext(aws, region or home, selection.parameters, memo, home, regions_of_audit)
-            return _Job(selection, region, spawn(self._run_one, selection, ctx, region, name=f"check:{selection.check.id}"))
+            job = _Job(selection, region, spawn(self._run_one, selection, ctx, region, name=f"check:{selection.check.id}"))
+            if observer is not None:
+                label = selection.check.id + (f"@{region}" if region else "")
+                observer.expect([label])
+                job.future.add_done_callback(lambda done: observer.finished(label, done.result()))
+            return job
 
         jobs = [start(s, None) for s in policy.selections if s.check.meta.scope is Scope.ACCOUNT]
         regional = [s for s in policy.selections if s.check.meta.scope is Scope.REGIONAL]
