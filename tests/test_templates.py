@@ -41,3 +41,41 @@ def test_drop_in_example_gates_every_resource_and_reruns_on_each_deployment():
     assert 0 < int(preflight["Properties"]["ServiceTimeout"]) <= 300
     assert preflight["Properties"]["Revision"] == {"Ref": "DeploymentId"}
     assert resources and all(r.get("DependsOn") == "Preflight" for r in resources.values())
+
+
+def test_the_auditor_publishes_its_service_token_in_ssm():
+    template = load(AUDITOR_TEMPLATE)
+    parameter = template["Resources"]["ServiceTokenParameter"]
+    assert parameter["Properties"]["Value"] == {"Fn::GetAtt": ["AuditorFunction", "Arn"]}
+    assert template["Parameters"]["ServiceTokenParameterName"]["Default"] == "/preflight/service-token"
+
+
+def test_the_stackset_deploys_to_every_current_and_future_account_of_the_ous():
+    stackset = load(ROOT / "cfn" / "preflight-stackset.yaml")["Resources"]["PreflightStackSet"]["Properties"]
+    assert stackset["PermissionModel"] == "SERVICE_MANAGED"
+    assert stackset["AutoDeployment"]["Enabled"] is True
+    assert stackset["StackInstancesGroup"][0]["DeploymentTargets"] == {"OrganizationalUnitIds": {"Ref": "OrganizationalUnitIds"}}
+    passed = {p["ParameterKey"]: p["ParameterValue"] for p in stackset["Parameters"]}
+    assert passed["ServiceTokenParameterName"] == "/preflight/service-token"
+    assert passed["CodeBucketIsRegional"] == "true"
+    # every parameter the StackSet passes exists in the auditor template
+    assert set(passed) <= set(load(AUDITOR_TEMPLATE)["Parameters"])
+
+
+@pytest.mark.parametrize("path", ["examples/drop-in-ssm.yaml", "examples/service-catalog/product.yaml"])
+def test_organization_examples_read_the_token_from_the_published_parameter(path):
+    template = load(ROOT / path)
+    token = template["Parameters"]["PreflightServiceToken"]
+    assert (token["Type"], token["Default"]) == ("AWS::SSM::Parameter::Value<String>", "/preflight/service-token")
+    resources = template["Resources"]
+    assert resources.pop("Preflight")["Properties"]["ServiceToken"] == {"Ref": "PreflightServiceToken"}
+    assert all(r.get("DependsOn") == "Preflight" for r in resources.values())
+
+
+def test_the_service_catalog_launch_role_may_run_the_audit():
+    resources = load(ROOT / "examples" / "service-catalog" / "portfolio.yaml")["Resources"]
+    statements = {s["Sid"]: s for p in resources["LaunchRole"]["Properties"]["Policies"]
+                  for s in p["PolicyDocument"]["Statement"]}
+    assert statements["RunThePreflightAudit"]["Action"] == "lambda:InvokeFunction"
+    assert statements["ReadTheServiceToken"]["Action"] == "ssm:GetParameters"
+    assert resources["LaunchConstraint"]["Properties"]["RoleArn"] == {"Fn::GetAtt": ["LaunchRole", "Arn"]}
