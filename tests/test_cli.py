@@ -274,3 +274,16 @@ def test_live_progress_on_a_terminal_and_none_in_a_pipe(account_without_root_mfa
     assert "0/4 checks done; waiting: cloudtrail-enabled" in drawn or "1/4 checks done; waiting:" in drawn
     assert "4/4 checks done" in drawn and drawn.endswith("\r\033[K")
     assert run("audit")[2] == ""  # in a pipe: nothing but the result
+
+
+def test_a_pipeline_gates_on_the_exit_code_of_a_real_process(moto_endpoint, tmp_path):
+    from sim.moto_server import client_environment
+
+    env = {**os.environ, **client_environment(moto_endpoint), "PYTHONPATH": str(ROOT)}
+    report = tmp_path / "preflight.xml"
+    completed = subprocess.run(
+        [sys.executable, "-m", "preflight", "audit", "--checks", "root-account-mfa-enabled", "--format", "junit",
+         "--output", str(report)], capture_output=True, text=True, env=env, timeout=120)
+    assert completed.returncode == 1, completed.stderr
+    assert completed.stderr == f"preflight: FAIL - junit written to {report}\n"
+    assert ET.fromstring(report.read_text()).get("failures") == "1"
