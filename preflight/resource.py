@@ -8,6 +8,7 @@ Delete of the new id, which always succeeds.
 """
 from __future__ import annotations
 
+import concurrent.futures
 import hashlib
 import json
 import logging
@@ -18,6 +19,7 @@ from typing import Any, Mapping
 from preflight import baseline, destinations, observability, properties
 from preflight.audit import run_audit
 from preflight.aws import AwsAccess
+from preflight.concurrency import spawn
 from preflight.errors import BaselineError, PolicyError, PreflightError
 from preflight.policy import Policy
 from preflight.registry import Registry
@@ -96,7 +98,7 @@ def answer(event: Mapping[str, Any], remaining_s: float, aws: AwsAccess, registr
     if is_rollback_or_repeat(event):
         return Answer(
             True, new_id, "PASS: properties unchanged from the last successful audit (rollback); not re-audited.",
-            {"Verdict": "PASS", "FailedChecks": "", "PassedChecks": ""},
+            {"Verdict": "PASS", "FailedChecks": "", "PassedChecks": "", "ExemptChecks": ""},
         )
     stack_account = _account_of(str(event.get("StackId", "")))
     if stack_account and aws.known_account_id and stack_account != aws.known_account_id:
@@ -104,17 +106,20 @@ def answer(event: Mapping[str, Any], remaining_s: float, aws: AwsAccess, registr
         return Answer(False, id_if_failed, _short(
             f"This auditor audits account {aws.known_account_id}, but the stack is in account {stack_account}: "
             "use the ServiceToken of the preflight auditor deployed in that account."), {})
-    try:
-        baseline = baselines.get(aws, registry)
+    deadline = audit_deadline(remaining_s)
+    try:  # an SSM or S3 read that hangs must not hold the answer past the deadline either
+        deployed = spawn(baselines.get, aws, registry).result(timeout=deadline.remaining())
+    except concurrent.futures.TimeoutError:
+        logger.error("the baseline did not arrive before the deadline")
+        return Answer(False, id_if_failed, "The preflight baseline could not be loaded before the deadline.", {})
     except BaselineError as error:  # fail closed: no baseline, no pass
         logger.error("baseline unavailable: %s", error)
         return Answer(False, id_if_failed, _short(f"The preflight baseline could not be loaded: {error}."), {})
     try:
-        policy = properties.apply(event.get("ResourceProperties"), baseline, registry)
+        policy = properties.apply(event.get("ResourceProperties"), deployed, registry)
     except PolicyError as error:
         logger.error("invalid properties: %s", error)
         return Answer(False, id_if_failed, _short(f"Invalid Custom::Preflight properties: {error}."), {})
-    deadline = audit_deadline(remaining_s)
     ids = RequestIds.of(event)
     try:
         report = run_audit(policy, aws, deadline)

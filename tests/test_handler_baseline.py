@@ -107,3 +107,19 @@ def test_on_error_warn_lets_an_unreadable_check_through(cfn, deploy, monkeypatch
     response = invoke(cfn, "Create").response
     assert response["Status"] == "SUCCESS"
     assert response["Reason"].startswith("PASS: not blocking: cloudtrail-enabled (ERROR): AccessDeniedException")
+
+
+def test_a_baseline_read_that_hangs_fails_closed_before_the_deadline(cfn, deploy, monkeypatch):
+    import threading
+
+    from preflight import baseline as baseline_module
+
+    release = threading.Event()
+    monkeypatch.setattr(baseline_module, "_fetch", lambda source, aws: release.wait() and "")
+    deploy(None, "/preflight/slow")
+    try:
+        invocation = invoke(cfn, "Create", remaining_s=3)
+        assert invocation.arrived_at[0] < invocation.context.deadline
+        assert invocation.response["Reason"] == "The preflight baseline could not be loaded before the deadline."
+    finally:
+        release.set()
