@@ -22,7 +22,6 @@ meaning), loaded from the function's own configuration, and failing closed when 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from pathlib import Path
 from typing import Any, Mapping
@@ -48,7 +47,6 @@ RECOMMENDED = HEADLINE + (
     "cloudtrail-log-file-validation", "cloudtrail-kms-encryption", "cloudtrail-cloudwatch-logs",
     "config-global-resources-recorded",
 )
-OFF_BY_DEFAULT = ("root-account-hardware-mfa",)  # in no named baseline but the CIS one
 
 
 def named_baseline(name: str, registry: Registry) -> dict[str, Any] | None:
@@ -230,8 +228,3 @@ def load(source: str, aws: AwsAccess, registry: Registry) -> Policy:
 
 def configured_source() -> str:
     return os.environ.get(BASELINE_ENV, "")
-
-
-def describe(policy: Policy) -> str:
-    return json.dumps({"source": policy.source, "checks": [s.check.id for s in policy.selections],
-                       "mode": policy.mode.value, "regions": policy.regions.describe()})

@@ -1,7 +1,6 @@
 """The catalogue keyed by id. A duplicate id is a programming error and refused at load."""
 from __future__ import annotations
 
-import difflib
 from typing import Iterable, Iterator
 
 from preflight.model import Check
@@ -34,10 +33,6 @@ class Registry:
     @property
     def ids(self) -> tuple[str, ...]:
         return tuple(self._checks)
-
-    def closest(self, unknown_id: str) -> str | None:
-        matches = difflib.get_close_matches(unknown_id, self.ids, n=1, cutoff=0.4)
-        return matches[0] if matches else None
 
 
 def default_registry() -> Registry:

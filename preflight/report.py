@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-import json
 import textwrap
 from dataclasses import dataclass
 from typing import Any
@@ -186,10 +185,6 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         "findings": [finding_to_dict(f) for f in report.findings],
         "deliveries": [_plain(d) for d in report.deliveries],
     }
-
-
-def report_to_json(report: Report) -> str:
-    return json.dumps(report_to_dict(report), default=str)
 
 
 STATUS_COLOURS = {Status.PASS: "32", Status.FAIL: "31", Status.ERROR: "35", Status.TIMEOUT: "35",

@@ -2,7 +2,7 @@
 import json
 
 from preflight.model import CheckMeta, Controls, Finding, Mode, Report, Severity, Status, Verdict
-from preflight.report import MAX_REASON_CHARS, reason, report_to_json, response_data
+from preflight.report import MAX_REASON_CHARS, reason, report_to_dict, response_data
 
 
 def finding(check_id: str, status: Status, message: str = "something is wrong", severity=Severity.HIGH) -> Finding:
@@ -93,5 +93,5 @@ def test_response_stays_under_cloudformations_4096_bytes_with_a_large_catalogue(
 
 
 def test_json_report_is_one_object_with_evidence():
-    parsed = json.loads(report_to_json(report(finding("a", Status.FAIL))))
+    parsed = json.loads(json.dumps(report_to_dict(report(finding("a", Status.FAIL))), default=str))
     assert parsed["verdict"] == "FAIL" and parsed["findings"][0]["check"] == "a"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.cloudformation import FUNCTION_ARN, REGION, event
+from sim.cloudformation import FUNCTION_ARN, event
 from sim.moto_server import client_environment
 from sim.xray_daemon import FakeXRayDaemon
 

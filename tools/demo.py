@@ -140,7 +140,7 @@ def main() -> int:
         from preflight.resource import BaselineCache
 
         module.baselines = BaselineCache()  # a redeployed function reads its new configuration
-        print(f"\nThe auditor's PREFLIGHT_BASELINE names this document:\n")
+        print("\nThe auditor's PREFLIGHT_BASELINE names this document:\n")
         print(textwrap.indent(SECURITY_TEAM_BASELINE, "    "))
         weakened = invoke(handler, server, "Create", {**properties, "Revision": "deploy-3", "Mode": "audit"})
         print("A template sets Mode: audit to get past it. What CloudFormation shows:")

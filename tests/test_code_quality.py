@@ -1,0 +1,13 @@
+"""Every Python file is free of the mistakes a linter catches for certain (unused imports and names,
+undefined names, syntax errors), as `make lint` checks too."""
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_pyflakes_class_errors_are_absent():
+    completed = subprocess.run([sys.executable, "-m", "ruff", "check", "--select", "F,E9", "--output-format", "concise",
+                                "preflight", "checks", "sim", "tools", "tests"], cwd=ROOT, capture_output=True, text=True)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
