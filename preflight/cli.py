@@ -115,6 +115,13 @@ def _account_of(session) -> str:
         raise UsageError(_in_words(error, "checking your credentials")) from error
 
 
+def _account_in(role_arn: str) -> str:
+    parts = role_arn.split(":")  # arn:aws:iam::ACCOUNT:role/NAME
+    if len(parts) < 6 or not parts[4].isdigit():
+        raise UsageError(f"--role-arn {role_arn!r} is not a role ARN (arn:aws:iam::ACCOUNT:role/NAME)")
+    return parts[4]
+
+
 def _assumed(session, role_arn: str, region: str):
     import boto3
     from botocore.exceptions import BotoCoreError, ClientError
@@ -173,8 +180,10 @@ def _audit(args: argparse.Namespace, registry, err: TextIO) -> tuple[int, str]:
         raise UsageError("no AWS region is configured: pass --region or set AWS_REGION")
     home = session.region_name
     own_account = _account_of(session)
-    targets = [(own_account, session)] if not args.role_arn else [
-        (arn.split(":")[4] if arn.count(":") >= 5 else arn, _assumed(session, arn, home)) for arn in args.role_arn]
+    own = AwsAccess(session, region=home, account_id=own_account)  # reads the baseline; audits unless --role-arn
+    accesses = [(own_account, own)] if not args.role_arn else [
+        (_account_in(arn), AwsAccess(_assumed(session, arn, home), region=home, account_id=_account_in(arn)))
+        for arn in args.role_arn]
 
     source = baseline.configured_source() if args.baseline is None else args.baseline
     overrides: dict = {}
@@ -182,13 +191,11 @@ def _audit(args: argparse.Namespace, registry, err: TextIO) -> tuple[int, str]:
         overrides["Mode"] = args.mode
     if args.checks:
         overrides["Checks"] = [c.strip() for c in args.checks.split(",") if c.strip()]
-    policy = properties.apply(overrides, baseline.load(source, AwsAccess(session, account_id=own_account), registry),
-                              registry)
+    policy = properties.apply(overrides, baseline.load(source, own, registry), registry)
     regions = _regions_override(args.regions)
     if regions is not None:
         policy = dataclasses.replace(policy, regions=regions)
 
-    accesses = [(account, AwsAccess(s, region=home, account_id=account)) for account, s in targets]
     if policy.regions.names:
         _check_regions_enabled(policy.regions.names, accesses)
 
@@ -267,6 +274,7 @@ def _explain(check_id: str, registry) -> str:
 
 
 def _validate(source: str, args: argparse.Namespace, registry) -> str:
+    import datetime
     import os
 
     from preflight import baseline
@@ -278,8 +286,6 @@ def _validate(source: str, args: argparse.Namespace, registry) -> str:
     if source.startswith(("ssm:", "s3://")):
         aws = AwsAccess(_session(args.profile, args.region))
     policy = baseline.load(source, aws, registry)
-    import datetime
-
     expired = [e for e in policy.exemptions if e.expires < datetime.date.today()]
     regional = sum(1 for s in policy.selections if s.check.meta.scope.value == "regional")
     return (f"{source}: valid. {len(policy.selections)} checks ({regional} regional), mode {policy.mode.value}, "
