@@ -85,3 +85,14 @@ def test_an_event_without_a_response_url_is_logged_and_not_answered_anywhere(cfn
 def test_an_event_that_is_not_an_object_is_survived(cfn):
     for garbage in (None, [], "Create", 42):
         handler.handler(garbage, FakeLambdaContext(5))
+
+
+@FUZZ
+@given(drop=st.sets(st.sampled_from(["StackId", "RequestId", "LogicalResourceId"]), min_size=1))
+def test_a_malformed_delete_still_succeeds(cfn, drop):
+    request = event("Delete", cfn.url("broken-delete"))
+    for name in drop:
+        del request[name]
+    [answer] = call(cfn, request)
+    assert answer["Status"] == "SUCCESS"
+    assert answer["Reason"].startswith("Deleted (the request was malformed: the event lacks ")
