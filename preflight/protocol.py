@@ -59,6 +59,7 @@ class GuardedResource(CfnResource):
         self._sam_local = sam_local
         self._send_lock = threading.Lock()
         self._answered = True  # nothing to answer until a request arrives
+        self._delivered = threading.Event()
         self._delivery_deadline = Deadline.after(0)
 
     def __call__(self, event: Any, context: Any) -> None:
@@ -67,6 +68,7 @@ class GuardedResource(CfnResource):
         url = event.get("ResponseURL") if isinstance(event, dict) else None
         with self._send_lock:
             self._answered = False
+            self._delivered.clear()
             self._response_url = url if isinstance(url, str) else ""
         if problem:
             self._answer_malformed(event, problem)
@@ -82,6 +84,10 @@ class GuardedResource(CfnResource):
                 )
             return
         super().__call__(event, context)
+        # The answer may be in flight on crhelper's timer thread; Lambda freezes the process when the handler
+        # returns, so wait for it (never past the deadline).
+        if self._answered:
+            self._delivered.wait(timeout=self._delivery_deadline.remaining())
 
     def _answer_malformed(self, event: Any, problem: str) -> None:
         logger.error("malformed request: %s", problem)
@@ -109,8 +115,21 @@ class GuardedResource(CfnResource):
             self._answered = True
         super()._send(status, reason, send_response=self._deliver)
 
+    def _timeout(self) -> None:
+        # crhelper's timer, at 0.5 s before the Lambda deadline. A Delete still succeeds.
+        if self._event.get("RequestType") == "Delete":
+            logger.error("the function is about to time out during a Delete; answering SUCCESS")
+            self._send(SUCCESS, "Deleted (the function ran out of time; nothing to clean up).")
+        else:
+            super()._timeout()
+
     def _deliver(self, url: str, response: dict, _ssl_verify: Any) -> None:
         if not response.get("PhysicalResourceId"):
-            response["PhysicalResourceId"] = f"{response.get('LogicalResourceId') or 'preflight'}-unset"
+            # Answered before the handler chose one (crhelper's timer): keep the resource's own id.
+            event_id = self._event.get("PhysicalResourceId") if isinstance(self._event, dict) else None
+            response["PhysicalResourceId"] = event_id or f"{response.get('LogicalResourceId') or 'preflight'}-unset"
         logger.info("answering %s for %s to %s", response.get("Status"), response.get("LogicalResourceId"), host_of(url))
-        deliver(url, response, self._delivery_deadline)
+        try:
+            deliver(url, response, self._delivery_deadline)
+        finally:
+            self._delivered.set()

@@ -234,3 +234,16 @@ def test_the_response_stays_under_4096_bytes_with_many_long_failures(cfn, catalo
     assert response["Status"] == "FAILED"
     assert len(json.dumps(response)) < 4096
     assert len(response["Reason"]) <= 256
+
+
+def test_a_delete_with_almost_no_time_left_still_succeeds_with_its_own_id(cfn):
+    # crhelper's own timer fires at once with under 0.5 s left: it must not answer FAILED for a Delete.
+    invocation = invoke(cfn, "Delete", physical_id="Preflight-abc", remaining_s=0.3)
+    assert invocation.response["Status"] == "SUCCESS"
+    assert invocation.response["PhysicalResourceId"] == "Preflight-abc"
+
+
+def test_an_update_with_almost_no_time_left_fails_but_keeps_its_id(cfn):
+    invocation = invoke(cfn, "Update", {"Revision": "2"}, physical_id="Preflight-abc", remaining_s=0.3)
+    assert invocation.response["Status"] == "FAILED"
+    assert invocation.response["PhysicalResourceId"] == "Preflight-abc"
