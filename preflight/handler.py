@@ -1,7 +1,7 @@
 """The Lambda entry point: crhelper wiring, nothing else. Delete answers SUCCESS at once."""
 from __future__ import annotations
 
-from preflight.protocol import GuardedResource
+from preflight.protocol import GuardedResource, remaining_s
 
 helper = GuardedResource()
 
@@ -20,11 +20,18 @@ except Exception as error:  # noqa: BLE001 - crhelper's init-failure path
 _aws: "AwsAccess | None" = None  # one session and its clients per container, made on first use
 
 
+def _own_account(event, context) -> str | None:
+    """From the function's ARN (no STS call needed); None lets AwsAccess ask STS."""
+    arn = getattr(context, "invoked_function_arn", None) or event.get("ServiceToken") or ""
+    parts = str(arn).split(":")
+    return parts[4] if len(parts) > 5 and parts[4].isdigit() else None
+
+
 def _audit(event, context):
     global _aws
     if _aws is None:
-        _aws = AwsAccess(account_id=context.invoked_function_arn.split(":")[4])
-    result = answer(event, context.get_remaining_time_in_millis() / 1000, _aws, registry, baselines)
+        _aws = AwsAccess(account_id=_own_account(event, context))
+    result = answer(event, remaining_s(context), _aws, registry, baselines)
     helper.Data.update(result.data)
     helper.Reason = result.reason
     if not result.succeeded:

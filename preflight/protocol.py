@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from typing import Any
 
 from crhelper import CfnResource
@@ -28,6 +29,26 @@ REQUIRED_FIELDS = ("RequestType", "ResponseURL", "StackId", "RequestId", "Logica
 # Time kept back at the very end of the invocation so the last delivery attempt returns before Lambda
 # freezes the process.
 DELIVERY_MARGIN_S = 0.1
+
+
+DEFAULT_REMAINING_S = 30.0  # for an invocation without a Lambda context (invoked by hand, in a test harness)
+
+
+def remaining_s(context: Any) -> float:
+    return context.get_remaining_time_in_millis() / 1000
+
+
+class StandInContext:
+    """What a hand-made invocation gets instead of a missing or partial Lambda context."""
+
+    def __init__(self, original: Any, seconds: float = DEFAULT_REMAINING_S):
+        self._deadline = time.monotonic() + seconds
+        self.invoked_function_arn = getattr(original, "invoked_function_arn", "")
+        self.function_name = getattr(original, "function_name", "")
+        self.aws_request_id = getattr(original, "aws_request_id", "")
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
 
 
 def malformation(event: Any) -> str | None:
@@ -63,7 +84,9 @@ class GuardedResource(CfnResource):
         self._delivery_deadline = Deadline.after(0)
 
     def __call__(self, event: Any, context: Any) -> None:
-        self._delivery_deadline = Deadline.after(context.get_remaining_time_in_millis() / 1000 - DELIVERY_MARGIN_S)
+        if not callable(getattr(context, "get_remaining_time_in_millis", None)):
+            context = StandInContext(context)
+        self._delivery_deadline = Deadline.after(remaining_s(context) - DELIVERY_MARGIN_S)
         problem = malformation(event)
         url = event.get("ResponseURL") if isinstance(event, dict) else None
         with self._send_lock:

@@ -96,3 +96,15 @@ def test_a_malformed_delete_still_succeeds(cfn, drop):
     [answer] = call(cfn, request)
     assert answer["Status"] == "SUCCESS"
     assert answer["Reason"].startswith("Deleted (the request was malformed: the event lacks ")
+
+
+def test_a_hand_made_invocation_without_a_lambda_context_is_still_answered(cfn):
+    [answer] = call_with(cfn, event("Create", cfn.url("no-context"), {"Checks": ["root-account-mfa-enabled"]}), None)
+    assert answer["Status"] == "FAILED"
+    assert answer["Reason"] == "FAIL: root-account-mfa-enabled: The root user has no MFA device."
+
+
+def call_with(cfn, request, context) -> list[dict]:
+    before = len(cfn.received)
+    handler.handler(request, context)
+    return [r.body for r in cfn.received[before:]]
