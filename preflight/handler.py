@@ -31,7 +31,8 @@ def _audit(event, context):
     global _aws
     if _aws is None:
         _aws = AwsAccess(account_id=_own_account(event, context))
-    result = answer(event, remaining_s(context), _aws, registry, baselines)
+    result = answer(event, remaining_s(context), _aws, registry, baselines,
+                    getattr(context, "memory_limit_in_mb", None))
     helper.Data.update(result.data)
     helper.Reason = result.reason
     if not result.succeeded:

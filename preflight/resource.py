@@ -16,12 +16,12 @@ import time
 from dataclasses import dataclass, replace
 from typing import Any, Mapping
 
-from preflight import baseline, destinations, observability, properties
+from preflight import baseline, capacity, destinations, observability, properties
 from preflight.audit import run_audit
 from preflight.aws import AwsAccess
 from preflight.concurrency import spawn
 from preflight.errors import BaselineError, PolicyError, PreflightError
-from preflight.policy import Policy
+from preflight.policy import Policy, RegionsKind
 from preflight.registry import Registry
 from preflight.observability import RequestIds
 from preflight.report import MAX_REASON_CHARS, reason, response_data, with_report_uri
@@ -90,8 +90,19 @@ class BaselineCache:
         return self._policy
 
 
+def _region_count(policy: Policy, aws: AwsAccess) -> int:
+    if policy.regions.kind is RegionsKind.LISTED:
+        return len(policy.regions.names)
+    if policy.regions.kind is RegionsKind.ALL and capacity.regional_services(policy):
+        try:
+            return len(aws.enabled_regions())
+        except Exception:  # the runner will report the lookup's failure itself
+            return 1
+    return 1
+
+
 def answer(event: Mapping[str, Any], remaining_s: float, aws: AwsAccess, registry: Registry,
-           baselines: BaselineCache) -> Answer:
+           baselines: BaselineCache, memory_mib: int | None = None) -> Answer:
     new_id = physical_id_for(event)
     # A failed Update must keep the id it had; a failed Create still needs one, for the rollback's Delete.
     id_if_failed = str(event.get("PhysicalResourceId") or new_id)
@@ -120,6 +131,10 @@ def answer(event: Mapping[str, Any], remaining_s: float, aws: AwsAccess, registr
     except PolicyError as error:
         logger.error("invalid properties: %s", error)
         return Answer(False, id_if_failed, _short(f"Invalid Custom::Preflight properties: {error}."), {})
+    too_big = capacity.shortfall(policy, _region_count(policy, aws), memory_mib)
+    if too_big:
+        logger.error("refusing an audit that would not fit in memory: %s", too_big)
+        return Answer(False, id_if_failed, _short(too_big), {})
     ids = RequestIds.of(event)
     try:
         report = run_audit(policy, aws, deadline)

@@ -123,3 +123,33 @@ def test_a_baseline_read_that_hangs_fails_closed_before_the_deadline(cfn, deploy
         assert invocation.response["Reason"] == "The preflight baseline could not be loaded before the deadline."
     finally:
         release.set()
+
+
+def test_an_audit_that_would_not_fit_in_memory_is_refused_with_the_fix(cfn, deploy):
+    deploy({"extends": "recommended", "regions": "all"})
+    response = invoke(cfn, "Create").response  # the fake context has 128 MiB, like the template's default
+    assert response["Status"] == "FAILED"
+    assert response["Reason"].startswith("This baseline audits 5 regional services in ")
+    assert response["Reason"].endswith("Raise its MemorySize to 256 (cfn/preflight.yaml parameter MemorySize).")
+
+
+def test_the_same_audit_runs_with_enough_memory(cfn, deploy, monkeypatch):
+    from sim.cloudformation import FakeLambdaContext
+
+    monkeypatch.setattr(FakeLambdaContext, "__init__", _with_memory(FakeLambdaContext.__init__, 256))
+    deploy({"extends": "recommended", "regions": "all"})
+    response = invoke(cfn, "Create").response
+    assert response["Reason"].startswith("FAIL: ")  # audited (an empty account fails), not refused
+    assert "guardduty-enabled" in response["Data"]["FailedChecks"]
+
+
+def test_minimal_in_every_region_fits_in_128_mib(cfn, deploy):
+    deploy({"extends": "minimal", "regions": "all"})
+    assert invoke(cfn, "Create").response["Reason"].startswith("FAIL: ")
+
+
+def _with_memory(init, memory):
+    def patched(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        self.memory_limit_in_mb = memory
+    return patched
