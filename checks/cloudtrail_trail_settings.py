@@ -12,22 +12,20 @@ from preflight.model import Check, CheckMeta, Controls, Parameter, Result, Sever
 URL = "https://docs.aws.amazon.com/securityhub/latest/userguide/cloudtrail-controls.html"
 
 
-def _setting_check(meta: CheckMeta, has_it: Callable[[TrailAssessment], bool], lacks: str, has: str) -> Check:
-    def run(ctx: CheckContext) -> Result:
-        trails = satisfying_trails(ctx)
-        if not trails:
-            return failed(no_trail_message(), trails=[])
-        good = [t for t in trails if has_it(t)]
-        if good:
-            return passed(f"Trail '{good[0].name}' {has}.", trails=[t.name for t in good])
-        names = ", ".join(f"'{t.name}'" for t in trails)
-        return failed(f"No logging multi-region trail {lacks} (checked {names}).",
-                      resources=tuple(t.arn for t in trails), trails=[t.name for t in trails])
-
-    return Check(meta, run)
+def judge(ctx: CheckContext, has_it: Callable[[TrailAssessment], bool], setting: str) -> Result:
+    """PASS when a trail that satisfies cloudtrail-enabled has the setting ("validates its log files")."""
+    trails = satisfying_trails(ctx)
+    if not trails:
+        return failed(no_trail_message(), trails=[])
+    good = [t for t in trails if has_it(t)]
+    if good:
+        return passed(f"Trail '{good[0].name}' {setting}.", trails=[t.name for t in good])
+    names = ", ".join(f"'{t.name}'" for t in trails)
+    return failed(f"No logging multi-region trail {setting} (checked {names}).",
+                  resources=tuple(t.arn for t in trails), trails=[t.name for t in trails])
 
 
-LOG_FILE_VALIDATION = _setting_check(
+LOG_FILE_VALIDATION = Check(
     CheckMeta(
         id="cloudtrail-log-file-validation",
         title="The logging multi-region trail validates its log files",
@@ -38,12 +36,10 @@ LOG_FILE_VALIDATION = _setting_check(
         remediation_url=f"{URL}#cloudtrail-4",
         iam_actions=CLOUDTRAIL_READ_ACTIONS,
     ),
-    lambda t: t.log_file_validation,
-    lacks="validates its log files",
-    has="validates its log files",
+    lambda ctx: judge(ctx, lambda t: t.log_file_validation, "validates its log files"),
 )
 
-KMS_ENCRYPTION = _setting_check(
+KMS_ENCRYPTION = Check(
     CheckMeta(
         id="cloudtrail-kms-encryption",
         title="The logging multi-region trail encrypts its logs with a KMS key",
@@ -54,9 +50,7 @@ KMS_ENCRYPTION = _setting_check(
         remediation_url=f"{URL}#cloudtrail-2",
         iam_actions=CLOUDTRAIL_READ_ACTIONS,
     ),
-    lambda t: bool(t.kms_key_id),
-    lacks="encrypts its logs with a KMS key",
-    has="encrypts its logs with a KMS key",
+    lambda ctx: judge(ctx, lambda t: bool(t.kms_key_id), "encrypts its logs with a KMS key"),
 )
 
 MAX_DELIVERY_AGE = Parameter(
@@ -82,11 +76,7 @@ def _delivers_recently(ctx: CheckContext) -> Callable[[TrailAssessment], bool]:
 
 def _run_cloudwatch_logs(ctx: CheckContext) -> Result:
     hours = ctx.param(MAX_DELIVERY_AGE.name)
-    return _setting_check(
-        CLOUDWATCH_LOGS_META, _delivers_recently(ctx),
-        lacks=f"delivered to CloudWatch Logs in the last {hours} hours",
-        has=f"delivers to CloudWatch Logs (last delivery within {hours} hours)",
-    ).run(ctx)
+    return judge(ctx, _delivers_recently(ctx), f"delivered to CloudWatch Logs in the last {hours} hours")
 
 
 CLOUDWATCH_LOGS_META = CheckMeta(

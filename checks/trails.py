@@ -14,6 +14,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from preflight.aws import account_in_arn
 from preflight.concurrency import fan_out, spawn
 from preflight.context import CheckContext
 from preflight.errors import EvaluationError
@@ -126,7 +127,7 @@ def assess(ctx: CheckContext, trail: dict[str, Any]) -> TrailAssessment:
         home_region=trail.get("HomeRegion", ctx.region),
         multi_region=bool(trail.get("IsMultiRegionTrail")),
         organization_trail=bool(trail.get("IsOrganizationTrail")),
-        owner_account=arn.split(":")[4] if arn.count(":") >= 5 else ctx.account_id,
+        owner_account=account_in_arn(arn) or ctx.account_id,
         log_file_validation=bool(trail.get("LogFileValidationEnabled")),
         kms_key_id=trail.get("KmsKeyId"),
         log_group_arn=trail.get("CloudWatchLogsLogGroupArn"),

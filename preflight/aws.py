@@ -25,6 +25,12 @@ ENABLED_REGIONS_TTL_S = 3600
 ENABLED_OPT_IN_STATUSES = ("opt-in-not-required", "opted-in")
 
 
+def account_in_arn(arn: str) -> str | None:
+    """The account id of an ARN (arn:PARTITION:SERVICE:REGION:ACCOUNT:...), or None if it has none."""
+    parts = str(arn).split(":")
+    return parts[4] if len(parts) > 5 and parts[0] == "arn" and parts[4].isdigit() else None
+
+
 def default_config() -> Config:
     return Config(
         connect_timeout=DEFAULT_CONNECT_TIMEOUT_S,

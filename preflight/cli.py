@@ -116,10 +116,12 @@ def _account_of(session) -> str:
 
 
 def _account_in(role_arn: str) -> str:
-    parts = role_arn.split(":")  # arn:aws:iam::ACCOUNT:role/NAME
-    if len(parts) < 6 or not parts[4].isdigit():
+    from preflight.aws import account_in_arn
+
+    account = account_in_arn(role_arn)
+    if account is None:
         raise UsageError(f"--role-arn {role_arn!r} is not a role ARN (arn:aws:iam::ACCOUNT:role/NAME)")
-    return parts[4]
+    return account
 
 
 def _assumed(session, role_arn: str, region: str):

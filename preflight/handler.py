@@ -7,7 +7,7 @@ helper = GuardedResource()
 
 try:  # anything broken below is answered FAILED (Create/Update) or SUCCESS (Delete), never silence
     from preflight import tracing
-    from preflight.aws import AwsAccess
+    from preflight.aws import AwsAccess, account_in_arn
     from preflight.registry import default_registry
     from preflight.resource import BaselineCache, answer
 
@@ -20,17 +20,11 @@ except Exception as error:  # noqa: BLE001 - crhelper's init-failure path
 _aws: "AwsAccess | None" = None  # one session and its clients per container, made on first use
 
 
-def _own_account(event, context) -> str | None:
-    """From the function's ARN (no STS call needed); None lets AwsAccess ask STS."""
-    arn = getattr(context, "invoked_function_arn", None) or event.get("ServiceToken") or ""
-    parts = str(arn).split(":")
-    return parts[4] if len(parts) > 5 and parts[4].isdigit() else None
-
-
 def _audit(event, context):
     global _aws
-    if _aws is None:
-        _aws = AwsAccess(account_id=_own_account(event, context))
+    if _aws is None:  # the account from the function's own ARN, no STS call; None lets AwsAccess ask STS
+        arn = getattr(context, "invoked_function_arn", None) or event.get("ServiceToken") or ""
+        _aws = AwsAccess(account_id=account_in_arn(arn))
     result = answer(event, remaining_s(context), _aws, registry, baselines,
                     getattr(context, "memory_limit_in_mb", None))
     helper.Data.update(result.data)

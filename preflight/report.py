@@ -19,6 +19,7 @@ class _Group:
     """One check's findings (one per audited region for a regional check)."""
 
     findings: tuple[Finding, ...]
+    home: str = ""  # the function's region: a failure only there is not labelled with it
 
     @property
     def first(self) -> Finding:
@@ -38,8 +39,6 @@ class _Group:
         if expired:
             label += f" (exemption expired {max(expired).isoformat()})"
         return label
-
-    home: str = ""
 
 
 def _groups(findings: tuple[Finding, ...], home: str) -> list[_Group]:

@@ -18,7 +18,7 @@ from typing import Any, Mapping
 
 from preflight import baseline, capacity, destinations, observability, properties
 from preflight.audit import run_audit
-from preflight.aws import AwsAccess
+from preflight.aws import AwsAccess, account_in_arn
 from preflight.concurrency import spawn
 from preflight.errors import BaselineError, PolicyError, PreflightError
 from preflight.policy import Policy, RegionsKind
@@ -61,11 +61,6 @@ def physical_id_for(event: Mapping[str, Any]) -> str:
 def is_rollback_or_repeat(event: Mapping[str, Any]) -> bool:
     """An Update back to the properties the current physical id succeeded with."""
     return event.get("RequestType") == "Update" and event.get("PhysicalResourceId") == physical_id_for(event)
-
-
-def _account_of(arn: str) -> str | None:
-    parts = arn.split(":")
-    return parts[4] if len(parts) > 5 and parts[4].isdigit() else None
 
 
 def _short(text: str) -> str:
@@ -111,7 +106,7 @@ def answer(event: Mapping[str, Any], remaining_s: float, aws: AwsAccess, registr
             True, new_id, "PASS: properties unchanged from the last successful audit (rollback); not re-audited.",
             {"Verdict": "PASS", "FailedChecks": "", "PassedChecks": "", "ExemptChecks": ""},
         )
-    stack_account = _account_of(str(event.get("StackId", "")))
+    stack_account = account_in_arn(str(event.get("StackId", "")))
     if stack_account and aws.known_account_id and stack_account != aws.known_account_id:
         # The checks read the function's own account; a verdict about it means nothing to another account.
         return Answer(False, id_if_failed, _short(
