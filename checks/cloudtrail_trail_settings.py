@@ -55,7 +55,7 @@ KMS_ENCRYPTION = Check(
 
 MAX_DELIVERY_AGE = Parameter(
     "max_delivery_age_hours", int, 24, "How recent the last delivery to CloudWatch Logs must be, in hours.",
-    Stricter.LOWER,
+    Stricter.LOWER, minimum=1, maximum=24 * 366,
 )
 
 

@@ -17,9 +17,11 @@ META = CheckMeta(
     remediation_url="https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_passwords_account-policy.html",
     iam_actions=("iam:GetAccountPasswordPolicy",),
     parameters=(
-        Parameter("minimum_length", int, 14, "Shortest password allowed (CIS 1.8, IAM.15).", Stricter.HIGHER),
+        # IAM accepts 6-128 characters and 1-24 remembered passwords (UpdateAccountPasswordPolicy).
+        Parameter("minimum_length", int, 14, "Shortest password allowed (CIS 1.8, IAM.15).", Stricter.HIGHER,
+                  minimum=6, maximum=128),
         Parameter("reuse_prevention", int, 24, "How many previous passwords may not be reused (CIS 1.9, IAM.16).",
-                  Stricter.HIGHER),
+                  Stricter.HIGHER, minimum=1, maximum=24),
         Parameter("require_uppercase", bool, False, "Require an uppercase letter.", Stricter.TRUE),
         Parameter("require_lowercase", bool, False, "Require a lowercase letter.", Stricter.TRUE),
         Parameter("require_numbers", bool, False, "Require a number.", Stricter.TRUE),

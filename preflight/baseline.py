@@ -34,6 +34,7 @@ from preflight.policy import Policy, Regions, RegionsKind, Reports, Selection
 from preflight.registry import Registry
 
 BASELINE_ENV = "PREFLIGHT_BASELINE"  # a baseline name, file:PATH, ssm:PARAMETER or s3://BUCKET/KEY
+MAX_DOCUMENT_BYTES = 64 * 1024  # a baseline is a page of YAML; anything far larger is a mistake or an attack
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 KEYS = ("description", "extends", "checks", "mode", "on_error", "fail_on", "regions", "exemptions", "allow_overrides",
         "reports")
@@ -90,7 +91,8 @@ def parse(document: Any, registry: Registry, *, source: str, allow_overrides: bo
     if "extends" in document:
         named = named_baseline(document["extends"], registry)
         if named is None:
-            problems.add(f"'extends': unknown baseline '{document['extends']}'{validation.suggest(document['extends'], NAMED)}")
+            problems.add(f"'extends': unknown baseline {validation.quoted(document['extends'])}"
+                         f"{validation.suggest(document['extends'], NAMED)}")
         else:
             base = parse(named, registry, source=document["extends"])
     selections: dict[str, Selection] = {s.check.id: s for s in (base.selections if base else ())}
@@ -146,7 +148,7 @@ def _reports(section: Mapping, problems: validation.Problems) -> Reports:
             bucket, prefix = s3["bucket"], str(s3.get("prefix", "preflight/"))
     security_hub = section.get("security_hub", False)
     if not isinstance(security_hub, bool):
-        problems.add(f"reports.security_hub must be true or false, not {security_hub!r}")
+        problems.add(f"reports.security_hub must be true or false, not {validation.quoted(security_hub)}")
         security_hub = False
     sns = section.get("sns")
     if sns is not None:
@@ -164,7 +166,8 @@ def _enum(kind, value: Any, key: str, problems: validation.Problems):
     valid = [m.value for m in kind]
     if value in valid:
         return kind(value)
-    problems.add(f"unknown {key} '{value}'{validation.suggest(str(value), valid)}")
+    hint = validation.suggest(value, valid) if isinstance(value, str) else ""
+    problems.add(f"unknown {key} {validation.quoted(value)}{hint}")
     return None
 
 
@@ -172,12 +175,12 @@ def _regions(value: Any, problems: validation.Problems) -> Regions:
     if value in ("current", "all"):
         return Regions(RegionsKind(value))
     if isinstance(value, str):
-        problems.add(f"'regions' must be current, all or a list of regions, not '{value}'")
+        problems.add(f"'regions' must be current, all or a list of regions, not {validation.quoted(value)}")
         return Regions()
     names = []
     for index, name in enumerate(value):
         if not isinstance(name, str) or not validation.REGION_NAME.match(name):
-            problems.add(f"regions[{index}] is not a region name: {name!r}")
+            problems.add(f"regions[{index}] is not a region name: {validation.quoted(name)}")
         elif name not in names:
             names.append(name)
     if not value:
@@ -185,15 +188,25 @@ def _regions(value: Any, problems: validation.Problems) -> Regions:
     return Regions(RegionsKind.LISTED, tuple(names))
 
 
+def _bounded(data: bytes, source: str) -> str:
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise BaselineError([f"the baseline {source} is larger than {MAX_DOCUMENT_BYTES // 1024} KiB"])
+    return data.decode()
+
+
 def _fetch(source: str, aws: AwsAccess) -> str:
+    """The document's text, never more than MAX_DOCUMENT_BYTES of it read."""
     if source.startswith("file:"):
         path = Path(source[len("file:"):])
-        return (path if path.is_absolute() else PACKAGE_ROOT / path).read_text()
-    if source.startswith("ssm:"):
-        return aws.client("ssm").get_parameter(Name=source[len("ssm:"):])["Parameter"]["Value"]
+        with open(path if path.is_absolute() else PACKAGE_ROOT / path, "rb") as document:
+            return _bounded(document.read(MAX_DOCUMENT_BYTES + 1), source)
+    if source.startswith("ssm:"):  # at most 8 KB (advanced tier), but checked all the same
+        value = aws.client("ssm").get_parameter(Name=source[len("ssm:"):])["Parameter"]["Value"]
+        return _bounded(value.encode(), source)
     if source.startswith("s3://"):
         bucket, _, key = source[len("s3://"):].partition("/")
-        return aws.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read().decode()
+        answer = aws.client("s3").get_object(Bucket=bucket, Key=key, Range=f"bytes=0-{MAX_DOCUMENT_BYTES}")
+        return _bounded(answer["Body"].read(MAX_DOCUMENT_BYTES + 1), source)
     raise BaselineError([f"unknown baseline source '{source}': use a name ({', '.join(NAMED)}), "
                          "file:PATH, ssm:PARAMETER or s3://BUCKET/KEY"])
 
@@ -213,17 +226,36 @@ def load(source: str, aws: AwsAccess, registry: Registry) -> Policy:
     except Exception as error:  # AWS refusals, missing files: all fail closed, in words
         code = getattr(error, "response", {}).get("Error", {}).get("Code") or type(error).__name__
         raise BaselineError([f"the baseline {source} could not be fetched ({code}: {error})"]) from error
-    try:
-        import yaml
-
-        document = yaml.safe_load(text)
-    except Exception as error:
-        raise BaselineError([f"the baseline {source} is not valid YAML or JSON ({error})"]) from error
+    document = parse_document(text, source)
     digest = hashlib.sha256(text.encode()).hexdigest()[:12]
     try:
         return parse(document, registry, source=f"{source} (sha256 {digest})")
     except BaselineError as error:
         raise BaselineError([f"the baseline {source} is invalid: {p}" for p in error.problems]) from error
+
+
+def parse_document(text: str, source: str) -> Any:
+    """YAML (or JSON) without aliases: a few hundred bytes of nested aliases expand to gigabytes as soon as
+    anything walks the result, so a baseline that uses them is refused before it is composed."""
+    import yaml
+
+    class NoAliasLoader(yaml.SafeLoader):
+        def compose_node(self, parent, index):  # type: ignore[no-untyped-def]
+            if self.check_event(yaml.AliasEvent):
+                mark = self.peek_event().start_mark
+                raise BaselineError([f"the baseline {source} uses a YAML alias (line {mark.line + 1}); "
+                                     "aliases are not allowed in a baseline"])
+            return super().compose_node(parent, index)
+
+    if len(text) > MAX_DOCUMENT_BYTES:
+        raise BaselineError([f"the baseline {source} is larger than {MAX_DOCUMENT_BYTES // 1024} KiB"])
+    try:
+        return yaml.load(text, Loader=NoAliasLoader)  # noqa: S506 - a SafeLoader
+    except BaselineError:
+        raise
+    except Exception as error:
+        problem = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
+        raise BaselineError([f"the baseline {source} is not valid YAML or JSON ({problem})"]) from error
 
 
 def configured_source() -> str:

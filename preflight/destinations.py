@@ -31,8 +31,11 @@ def stack_name(stack_id: str) -> str:
 
 
 def report_key(reports: Reports, report: Report, ids: RequestIds) -> str:
+    """One key per Lambda invocation: a retry of the same invocation rewrites its own report, and no other
+    request - a forged one reusing a real RequestId included - can overwrite it."""
+    invocation = f"/{ids.invocation_id}" if ids.invocation_id else ""
     return (f"{reports.s3_prefix}{report.account_id}/{report.region}/{stack_name(ids.stack_id)}/"
-            f"{ids.request_id or 'cli'}.json")
+            f"{ids.request_id or 'cli'}{invocation}.json")
 
 
 def _to_s3(report: Report, reports: Reports, aws: AwsAccess, ids: RequestIds) -> Delivery:

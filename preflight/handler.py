@@ -1,13 +1,16 @@
 """The Lambda entry point: crhelper wiring, nothing else. Delete answers SUCCESS at once."""
 from __future__ import annotations
 
-from preflight.protocol import GuardedResource, remaining_s
+import logging
 
+from preflight.protocol import GuardedResource
+
+logger = logging.getLogger(__name__)
 helper = GuardedResource()
 
 try:  # anything broken below is answered FAILED (Create/Update) or SUCCESS (Delete), never silence
     from preflight import tracing
-    from preflight.aws import AwsAccess, account_in_arn
+    from preflight.aws import AwsAccess
     from preflight.registry import default_registry
     from preflight.resource import BaselineCache, answer
 
@@ -22,11 +25,9 @@ _aws: "AwsAccess | None" = None  # one session and its clients per container, ma
 
 def _audit(event, context):
     global _aws
-    if _aws is None:  # the account from the function's own ARN, no STS call; None lets AwsAccess ask STS
-        arn = getattr(context, "invoked_function_arn", None) or event.get("ServiceToken") or ""
-        _aws = AwsAccess(account_id=account_in_arn(arn))
-    result = answer(event, remaining_s(context), _aws, registry, baselines,
-                    getattr(context, "memory_limit_in_mb", None))
+    if _aws is None:  # the account from the function's own ARN, no STS call; without one AwsAccess asks STS
+        _aws = AwsAccess(account_id=account_of_function(context.invoked_function_arn))
+    result = answer(event, context, _aws, registry, baselines)
     helper.Data.update(result.data)
     helper.Reason = result.reason
     if not result.succeeded:
@@ -34,14 +35,16 @@ def _audit(event, context):
     return result.physical_id
 
 
+def account_of_function(arn: str | None) -> str | None:
+    return arn.split(":")[4] if arn else None
+
+
 helper.create(_audit)
 helper.update(_audit)
 
 
-@helper.delete
-def _delete(event, context):
-    return event.get("PhysicalResourceId")
-
-
 def handler(event, context):
-    helper(event, context)
+    try:
+        helper(event, context)
+    except BaseException as error:  # nothing escapes: Lambda would count an error and retry the invocation
+        logger.error("the handler failed unexpectedly (%s); see the preceding log lines", type(error).__name__)

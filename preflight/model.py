@@ -83,6 +83,12 @@ class Parameter:
     description: str
     stricter: Stricter
     choices: tuple[str, ...] = ()  # for str parameters: the valid values, strictest first
+    minimum: int | None = None  # for int parameters: the valid range, checked before any use
+    maximum: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.type is int and (self.minimum is None or self.maximum is None):
+            raise ValueError(f"int parameter {self.name} needs a minimum and a maximum")
 
     def is_stricter_or_equal(self, value: Any, than: Any) -> bool:
         if self.stricter is Stricter.HIGHER:

@@ -25,14 +25,17 @@ class RequestIds:
     logical_id: str = ""
     request_id: str = ""
     request_type: str = ""
+    invocation_id: str = ""  # Lambda's own request id: repeated by Lambda's retries, never chosen by a caller
 
     @classmethod
-    def of(cls, event: Mapping[str, Any]) -> "RequestIds":
-        return cls(*(str(event.get(k, "")) for k in ("StackId", "LogicalResourceId", "RequestId", "RequestType")))
+    def of(cls, event: Mapping[str, Any], invocation_id: str = "") -> "RequestIds":
+        """From an event whose envelope preflight.request has already checked."""
+        return cls(*(str(event.get(k, "")) for k in ("StackId", "LogicalResourceId", "RequestId", "RequestType")),
+                   invocation_id)
 
     def fields(self) -> dict[str, str]:
         return {"stack_id": self.stack_id, "logical_id": self.logical_id, "request_id": self.request_id,
-                "request_type": self.request_type}
+                "request_type": self.request_type, "invocation_id": self.invocation_id}
 
 
 def log_audit(report: Report, ids: RequestIds) -> None:

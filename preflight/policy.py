@@ -60,6 +60,7 @@ class Selection:
     check: Check
     parameters: Mapping[str, Any] = field(default_factory=dict)
     severity: Severity | None = None  # the baseline's override
+    tuned_by_template: bool = False  # the template's properties set some of its parameters
 
     @classmethod
     def of(cls, check: Check, parameters: Mapping[str, Any] | None = None, severity: Severity | None = None):
@@ -120,10 +121,13 @@ class Policy:
     def blocking(self, findings: Iterable[Finding]) -> tuple[Finding, ...]:
         """The findings that fail the audit: FAIL, and ERROR/TIMEOUT unless on_error is warn, at or above
         fail_on."""
+        tuned = {s.check.id for s in self.selections if s.tuned_by_template}
         return tuple(
             f for f in findings
             if f.status.is_failure
-            and (not f.status.is_problem or self.on_error is OnError.FAIL)
+            # an ERROR under parameters the template chose blocks whatever on_error says: a template must
+            # not be able to turn a check off by handing it a value it cannot evaluate
+            and (not f.status.is_problem or self.on_error is OnError.FAIL or f.check.id in tuned)
             and f.effective_severity.at_least(self.fail_on)
         )
 

@@ -47,7 +47,7 @@ def apply(properties: Any, baseline: Policy, registry: Registry) -> Policy:
     if PARAMETERS in properties and not isinstance(properties[PARAMETERS], Mapping):
         problems.add(f"'{PARAMETERS}' must be an object keyed by check id, not {validation.type_name(properties[PARAMETERS])}")
     if problems.items:
-        problems.items[:0] = unknown.items
+        problems.extend(unknown)
         problems.raise_if_any()
 
     # Phase 2: meaning, then what the baseline allows.
@@ -67,14 +67,14 @@ def apply(properties: Any, baseline: Policy, registry: Registry) -> Policy:
     mode = baseline.mode
     if isinstance(mode_value, str):
         if mode_value not in valid_modes:
-            problems.add(f"unknown {MODE} '{mode_value}'{validation.suggest(mode_value, valid_modes)}")
+            problems.add(f"unknown {MODE} {validation.quoted(mode_value)}{validation.suggest(mode_value, valid_modes)}")
         elif Mode(mode_value) is Mode.AUDIT and baseline.mode is Mode.ENFORCE and not baseline.allow_overrides:
             problems.add("the baseline enforces; properties may not switch it to audit")
         else:
             mode = Mode(mode_value)
 
     for check_id, raw in (properties.get(PARAMETERS) or {}).items():
-        where = f"{PARAMETERS}.{check_id}"
+        where = f"{PARAMETERS}.{str(check_id)[:validation.MAX_MATCHED_CHARS]}"
         check = validation.check_id(check_id, registry, where, problems)
         if check is None:
             continue
@@ -89,9 +89,10 @@ def apply(properties: Any, baseline: Policy, registry: Registry) -> Policy:
                 parameter = check.meta.parameter(name)
                 required = baseline_selection.parameters[name]
                 if not parameter.is_stricter_or_equal(value, required):
-                    problems.add(f"{where}.{name}: {value!r} is weaker than the baseline's {required!r} "
+                    problems.add(f"{where}.{name}: {validation.quoted(value)} is weaker than the baseline's {validation.quoted(required)} "
                                  f"(stricter is {parameter.stricter.value})")
-        selections[check.id] = replace(selection, parameters={**selection.parameters, **values})
+        selections[check.id] = replace(selection, parameters={**selection.parameters, **values},
+                                       tuned_by_template=bool(values) or selection.tuned_by_template)
 
     exemptions = baseline.exemptions
     if EXEMPTIONS in properties:
@@ -99,6 +100,6 @@ def apply(properties: Any, baseline: Policy, registry: Registry) -> Policy:
             problems.add("the baseline does not allow properties to add exemptions")
         else:
             exemptions += validation.exemptions(properties[EXEMPTIONS], registry, EXEMPTIONS, problems)
-    problems.items[:0] = unknown.items
+    problems.extend(unknown)
     problems.raise_if_any()
     return replace(baseline, selections=tuple(selections.values()), mode=mode, exemptions=exemptions)

@@ -7,7 +7,7 @@ import textwrap
 from dataclasses import dataclass
 from typing import Any
 
-from preflight.model import Finding, Mode, Report, Status
+from preflight.model import Finding, Mode, Report, Severity, Status, Verdict
 
 MAX_REASON_CHARS = 256  # CloudFormation's limit; crhelper would cut a longer one from the front
 MAX_ID_LIST_CHARS = 1500  # per Data attribute: two of them, the Reason and the envelope stay under 4096 bytes
@@ -184,6 +184,29 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         "findings": [finding_to_dict(f) for f in report.findings],
         "deliveries": [_plain(d) for d in report.deliveries],
     }
+
+
+@dataclass(frozen=True)
+class LoggedExemption:
+    """An exemption note as the log line states it (the exemption itself is in the baseline)."""
+
+    text: str
+
+
+def report_from_dict(data: dict[str, Any], registry: Any) -> Report:
+    """The Report a summary log line (report_to_dict) describes, its checks' metadata from the catalogue:
+    what someone reading the function's log - or the demo - renders as a table."""
+    def finding(f: dict[str, Any]) -> Finding:
+        meta = registry.get(f["check"]).meta
+        severity = Severity(f["severity"])
+        return Finding(meta, Status(f["status"]), f["message"], f["evidence"], f["duration_s"], f["error_code"],
+                       f["region"], tuple(f["resources"]), None if severity is meta.severity else severity,
+                       LoggedExemption(f["exemption"]) if f["exemption"] else None)  # type: ignore[arg-type]
+
+    findings = tuple(finding(f) for f in data["findings"])
+    return Report(Verdict(data["verdict"]), Mode(data["mode"]), data["region"], data["account_id"], findings,
+                  data["duration_s"], tuple(f for f in findings if f.status.is_failure and f.check.id in data["blocking"]),
+                  tuple(data["regions"]), data["baseline"], data["policy_digest"])
 
 
 STATUS_COLOURS = {Status.PASS: "32", Status.FAIL: "31", Status.ERROR: "35", Status.TIMEOUT: "35",

@@ -21,6 +21,7 @@ from preflight.audit import run_audit
 from preflight.aws import AwsAccess, account_in_arn
 from preflight.concurrency import spawn
 from preflight.errors import BaselineError, PolicyError, PreflightError
+from preflight.invocation import SafeContext
 from preflight.policy import Policy, RegionsKind
 from preflight.registry import Registry
 from preflight.observability import RequestIds
@@ -96,8 +97,9 @@ def _region_count(policy: Policy, aws: AwsAccess) -> int:
     return 1
 
 
-def answer(event: Mapping[str, Any], remaining_s: float, aws: AwsAccess, registry: Registry,
-           baselines: BaselineCache, memory_mib: int | None = None) -> Answer:
+def answer(event: Mapping[str, Any], context: SafeContext, aws: AwsAccess, registry: Registry,
+           baselines: BaselineCache) -> Answer:
+    """The answer to a Create or Update whose envelope preflight.request has checked."""
     new_id = physical_id_for(event)
     # A failed Update must keep the id it had; a failed Create still needs one, for the rollback's Delete.
     id_if_failed = str(event.get("PhysicalResourceId") or new_id)
@@ -112,7 +114,7 @@ def answer(event: Mapping[str, Any], remaining_s: float, aws: AwsAccess, registr
         return Answer(False, id_if_failed, _short(
             f"This auditor audits account {aws.known_account_id}, but the stack is in account {stack_account}: "
             "use the ServiceToken of the preflight auditor deployed in that account."), {})
-    deadline = audit_deadline(remaining_s)
+    deadline = audit_deadline(context.remaining_s())
     try:  # an SSM or S3 read that hangs must not hold the answer past the deadline either
         deployed = spawn(baselines.get, aws, registry).result(timeout=deadline.remaining())
     except concurrent.futures.TimeoutError:
@@ -126,11 +128,11 @@ def answer(event: Mapping[str, Any], remaining_s: float, aws: AwsAccess, registr
     except PolicyError as error:
         logger.error("invalid properties: %s", error)
         return Answer(False, id_if_failed, _short(f"Invalid Custom::Preflight properties: {error}."), {})
-    too_big = capacity.shortfall(policy, _region_count(policy, aws), memory_mib)
+    too_big = capacity.shortfall(policy, _region_count(policy, aws), context.memory_limit_in_mb)
     if too_big:
         logger.error("refusing an audit that would not fit in memory: %s", too_big)
         return Answer(False, id_if_failed, _short(too_big), {})
-    ids = RequestIds.of(event)
+    ids = RequestIds.of(event, context.aws_request_id)
     try:
         report = run_audit(policy, aws, deadline)
     except PreflightError as error:

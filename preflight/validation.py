@@ -10,12 +10,36 @@ from typing import Any, Iterable, Mapping
 from preflight.model import Check, Exemption, Parameter, Severity
 from preflight.registry import Registry
 
-REGION_NAME = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
+REGION_PATTERN = r"([a-z]{2}|eusc)(-[a-z]+){1,3}-\d{1,2}"  # us-east-1, us-gov-west-1, eusc-de-east-1
+REGION_NAME = re.compile(rf"^{REGION_PATTERN}$")
+
+
+MAX_PROBLEMS = 10  # listed in a message; the rest are counted ("... and 4,990 more")
+MAX_QUOTED_CHARS = 40  # of a value quoted back in a message
+MAX_MATCHED_CHARS = 64  # of a value compared for a suggestion (difflib is quadratic in its length)
+
+
+def quoted(value: Any) -> str:
+    """A value as a message may show it: bounded however large or deeply nested the value is (a YAML
+    alias bomb expands only when something walks it, and repr() would)."""
+    if isinstance(value, str):
+        text = value if len(value) <= MAX_QUOTED_CHARS else value[:MAX_QUOTED_CHARS] + "…"
+        return repr(text)
+    if isinstance(value, bool) or value is None:
+        return repr(value)
+    if isinstance(value, int):
+        return repr(value) if abs(value) < 10**15 else "a number too large to show"
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, (list, tuple, dict)):
+        return f"{type_name(value)} of {len(value)} item{'s' if len(value) != 1 else ''}"
+    return type_name(value)
 
 
 def suggest(value: str, choices: Iterable[str], *, list_all: bool = True) -> str:
     """' (did you mean X?)', else the valid choices when they are few, else nothing."""
     choices = list(choices)
+    value = value[:MAX_MATCHED_CHARS]
     lowered = {c.lower(): c for c in choices}
     close = difflib.get_close_matches(value, choices, n=1, cutoff=0.4)
     if not close:
@@ -32,25 +56,46 @@ def type_name(value: Any) -> str:
 
 
 class Problems:
-    """Collects problems; raise_if_any() ends a validation phase."""
+    """Collects problems; raise_if_any() ends a validation phase. Only the first MAX_PROBLEMS are kept
+    (and only those get suggestions: `full` tells the callers to skip that work); the rest are counted."""
 
     def __init__(self, error_type: type[Exception]):
         self._error_type = error_type
         self.items: list[str] = []
+        self.more = 0
+
+    @property
+    def count(self) -> int:
+        return len(self.items) + self.more
+
+    @property
+    def full(self) -> bool:
+        return len(self.items) >= MAX_PROBLEMS
 
     def add(self, text: str) -> None:
-        self.items.append(text)
+        if self.full:
+            self.more += 1
+        else:
+            self.items.append(text)
+
+    def extend(self, other: "Problems") -> None:
+        """Puts the other's problems first."""
+        self.more += other.more + max(0, len(other.items) + len(self.items) - MAX_PROBLEMS)
+        self.items[:0] = other.items
+        del self.items[MAX_PROBLEMS:]
 
     def raise_if_any(self) -> None:
         if self.items:
-            raise self._error_type(self.items)
+            more = [f"… and {self.more:,} more"] if self.more else []
+            raise self._error_type(self.items + more)
 
 
 def unknown_keys(mapping: Mapping, known: Iterable[str], where: str, problems: Problems) -> None:
     known = tuple(known)
     for key in mapping:
         if key not in known:
-            problems.add(f"unknown {where}'{key}'{suggest(str(key), known)}")
+            hint = "" if problems.full or not isinstance(key, str) else suggest(key, known)
+            problems.add(f"unknown {where}{quoted(key)}{hint}")
 
 
 def check_id(value: Any, registry: Registry, where: str, problems: Problems) -> Check | None:
@@ -58,7 +103,8 @@ def check_id(value: Any, registry: Registry, where: str, problems: Problems) -> 
         problems.add(f"{where} must be a check id, not {type_name(value)}")
         return None
     if value not in registry:
-        problems.add(f"unknown check '{value}'{suggest(value, registry.ids, list_all=False)}")
+        hint = "" if problems.full else suggest(value, registry.ids, list_all=False)
+        problems.add(f"unknown check {quoted(value)}{hint}")
         return None
     return registry.get(value)
 
@@ -70,18 +116,22 @@ def parameter_value(parameter: Parameter, value: Any, where: str, problems: Prob
             return value
         if isinstance(value, str) and value.lower() in ("true", "false"):
             return value.lower() == "true"
-        problems.add(f"{where} must be true or false, not {value!r}")
+        problems.add(f"{where} must be true or false, not {quoted(value)}")
     elif parameter.type is int:
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-        if isinstance(value, str) and re.fullmatch(r"-?\d+", value.strip()):
-            return int(value)
-        problems.add(f"{where} must be a whole number, not {value!r}")
+        number = value if isinstance(value, int) and not isinstance(value, bool) else None
+        if isinstance(value, str) and re.fullmatch(r"-?\d{1,15}", value.strip()):
+            number = int(value)
+        if number is None:
+            problems.add(f"{where} must be a whole number, not {quoted(value)}")
+        elif not parameter.minimum <= number <= parameter.maximum:
+            problems.add(f"{where} must be from {parameter.minimum} to {parameter.maximum}, not {quoted(number)}")
+        else:
+            return number
     elif isinstance(value, str) and (not parameter.choices or value in parameter.choices):
         return value
     else:
         choices = f" ({' or '.join(parameter.choices)})" if parameter.choices else ""
-        problems.add(f"{where} must be one of{choices}, not {value!r}" if parameter.choices
+        problems.add(f"{where} must be one of{choices}, not {quoted(value)}" if parameter.choices
                      else f"{where} must be a string, not {type_name(value)}")
     return None
 
@@ -94,8 +144,9 @@ def parameters(check: Check, raw: Any, where: str, problems: Problems) -> dict[s
     values = {}
     for name, value in raw.items():
         if name not in known:
-            hint = suggest(str(name), known) if known else f" ({check.id} takes no parameters)"
-            problems.add(f"unknown parameter '{name}' for {check.id}{hint}")
+            hint = f" ({check.id} takes no parameters)" if not known else (
+                "" if problems.full or not isinstance(name, str) else suggest(name, known))
+            problems.add(f"unknown parameter {quoted(name)} for {check.id}{hint}")
             continue
         coerced = parameter_value(known[name], value, f"{where}.{name}", problems)
         if coerced is not None:
@@ -107,7 +158,7 @@ def severity(value: Any, where: str, problems: Problems) -> Severity | None:
     names = [s.value for s in Severity]
     if isinstance(value, str) and value.upper() in names:
         return Severity(value.upper())
-    problems.add(f"{where} must be one of {', '.join(names)}, not {value!r}")
+    problems.add(f"{where} must be one of {', '.join(names)}, not {quoted(value)}")
     return None
 
 
@@ -121,7 +172,7 @@ def date(value: Any, where: str, problems: Problems) -> datetime.date | None:
             return datetime.date.fromisoformat(value.strip())
         except ValueError:
             pass
-    problems.add(f"{where} must be a date (YYYY-MM-DD), not {value!r}")
+    problems.add(f"{where} must be a date (YYYY-MM-DD), not {quoted(value)}")
     return None
 
 
@@ -139,7 +190,7 @@ def exemptions(raw: Any, registry: Registry, where: str, problems: Problems) -> 
         if not isinstance(entry, Mapping):
             problems.add(f"{at} must be an object, not {type_name(entry)}")
             continue
-        before = len(problems.items)
+        before = problems.count
         unknown_keys(entry, EXEMPTION_FIELDS, f"field in {at} ", problems)
         for name in REQUIRED_EXEMPTION_FIELDS:
             if name not in entry:
@@ -151,8 +202,8 @@ def exemptions(raw: Any, registry: Registry, where: str, problems: Problems) -> 
                 problems.add(f"{at}.{name} must be a non-empty string")
         region = entry.get("region")
         if isinstance(region, str) and not REGION_NAME.match(region):
-            problems.add(f"{at}.region '{region}' is not a region name")
-        if len(problems.items) == before and check and expires:
+            problems.add(f"{at}.region {quoted(region)} is not a region name")
+        if problems.count == before and check and expires:
             parsed.append(Exemption(check.id, entry["reason"].strip(), entry["approved_by"].strip(), expires,
                                     region, entry.get("resource")))
     return tuple(parsed)

@@ -84,3 +84,66 @@ def moto_endpoint():
     server, endpoint = start_moto_server()
     yield endpoint
     server.stop()
+
+
+@pytest.fixture
+def deploy_baseline(monkeypatch, tmp_path):
+    """Deploys the auditor with a baseline document (text, as a security team writes it) in a file."""
+    from preflight import handler
+    from preflight.resource import BaselineCache
+
+    def with_text(text: str) -> str:
+        path = tmp_path / "baseline.yaml"
+        path.write_text(text)
+        monkeypatch.setenv("PREFLIGHT_BASELINE", f"file:{path}")
+        monkeypatch.setattr(handler, "baselines", BaselineCache())
+        return f"file:{path}"
+    return with_text
+
+
+@pytest.fixture(scope="session")
+def task_root(tmp_path_factory):
+    """The packaged zip (`make package`), unpacked into an empty folder as Lambda's /var/task."""
+    import zipfile
+
+    from tools.package import build
+
+    archive = build(tmp_path_factory.mktemp("dist"))
+    folder = tmp_path_factory.mktemp("task")
+    with zipfile.ZipFile(archive) as zf:
+        zf.extractall(folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def runtime_root():
+    """What the managed runtime has beside the function: awslambdaric and the runtime's (older) boto3."""
+    from tools.lambda_runtime import build
+
+    return build()
+
+
+@pytest.fixture
+def aws_server(moto_endpoint, monkeypatch):
+    """Points this process's environment (and so a function started from it) at moto's server."""
+    from sim.moto_server import client_environment
+
+    for key, value in client_environment(moto_endpoint).items():
+        monkeypatch.setenv(key, value)
+    return moto_endpoint
+
+
+@pytest.fixture
+def lambda_function(task_root, runtime_root, aws_server, cfn):
+    """Starts execution environments of the packaged function under awslambdaric; stops them afterwards."""
+    from sim.lambda_runtime import LambdaFunction
+
+    started = []
+
+    def start(task=task_root, **options):
+        function = LambdaFunction(task, runtime_root, **options)
+        started.append(function)
+        return function
+    yield start
+    for function in started:
+        function.stop()

@@ -37,7 +37,8 @@ def test_the_full_report_goes_to_s3_and_its_uri_comes_back(cfn, deploy):
     deploy({"s3": {"bucket": "security-reports", "prefix": "audits/"}})
     invocation = invoke(cfn, "Create")
     response = invocation.response
-    key = f"audits/123456789012/us-east-1/app/{invocation.event['RequestId']}.json"
+    # one key per Lambda invocation: no other request, forged or real, can overwrite this report
+    key = f"audits/123456789012/us-east-1/app/{invocation.event['RequestId']}/{invocation.context.aws_request_id}.json"
     assert response["Data"]["ReportUri"] == f"s3://security-reports/{key}"
     assert response["Reason"].endswith(f"Report: s3://security-reports/{key}")
     stored = json.loads(boto3.client("s3").get_object(Bucket="security-reports", Key=key)["Body"].read())

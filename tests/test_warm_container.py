@@ -51,7 +51,7 @@ def test_hundreds_of_requests_in_one_warm_process(cfn, devnull, monkeypatch, cap
             response = invoke(cfn, "Delete", props, physical_id=physical_id).response
 
         if kind == "Delete":
-            assert (response["Status"], response["Data"], response["Reason"]) == ("SUCCESS", {}, "")
+            assert (response["Status"], response["Data"], response["Reason"]) == ("SUCCESS", {}, "Deleted.")
             assert response["PhysicalResourceId"] == physical_id
         elif compliant:
             assert response["Status"] == "SUCCESS", (i, response["Reason"])

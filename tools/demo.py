@@ -1,46 +1,39 @@
 """make demo: the auditor against an embedded simulated AWS account (moto), no credentials, no network.
 
-Deploys examples/drop-in.yaml's Custom::Preflight twice: first into an account that breaks the baseline
-(the stack rolls back, and the Events tab says why), then, after fixing the account, again (it passes).
-Each step invokes the real Lambda handler with a CloudFormation event; its response is received by a local
-HTTPS server standing in for CloudFormation's pre-signed URL.
+What runs is what Lambda runs: the zip `make package` builds, unpacked into an empty folder and started by
+AWS's own runtime interface client (awslambdaric) with Lambda's environment, fed CloudFormation events
+through a stand-in for the Lambda Runtime API. AWS is moto's server on 127.0.0.1; CloudFormation's
+pre-signed ResponseURL is a local HTTPS server. examples/drop-in.yaml's Custom::Preflight is deployed into
+an account that breaks the baseline (the stack rolls back, and the Events tab says why), then, after the
+account is fixed, again (it passes); then a security team's baseline meets a template that tries to weaken it.
 """
 from __future__ import annotations
 
-import logging
+import json
 import os
 import sys
 import tempfile
 import textwrap
 import time
+import zipfile
+from pathlib import Path
 
 from sim.environment import use_simulated_aws  # noqa: E402
 
 use_simulated_aws("demo")
 
 import boto3  # noqa: E402
-from moto import mock_aws  # noqa: E402
 
-from preflight.model import Report  # noqa: E402
-from preflight.report import render_table  # noqa: E402
+from preflight.registry import default_registry  # noqa: E402
+from preflight.report import render_table, report_from_dict  # noqa: E402
 from sim import account  # noqa: E402
-from sim.cloudformation import ACCOUNT_ID, FakeLambdaContext, event, start_response_server  # noqa: E402
+from sim.cloudformation import ACCOUNT_ID, event, start_response_server  # noqa: E402
+from sim.lambda_runtime import LambdaFunction  # noqa: E402
+from sim.moto_server import client_environment, start_moto_server  # noqa: E402
+from tools import lambda_runtime, package  # noqa: E402
 
 WIDTH = 100
 BOLD, RED, GREEN, DIM, RESET = ("\033[1m", "\033[31m", "\033[32m", "\033[2m", "\033[0m") if sys.stdout.isatty() else ("",) * 5
-
-
-class ReportCatcher(logging.Handler):
-    """Keeps the report the handler logs, as CloudWatch Logs would."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.INFO)
-        self.reports: list[Report] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        report = getattr(record, "preflight_report", None)
-        if report is not None:
-            self.reports.append(report)
 
 
 SECURITY_TEAM_BASELINE = """\
@@ -72,15 +65,32 @@ def stack_event(logical_id: str, resource_type: str, status: str, reason: str = 
         print(" " * 63 + f" {line}")
 
 
-def invoke(handler, server, request_type: str, properties: dict, **fields) -> dict:
+def invoke(function: LambdaFunction, server, request_type: str, properties: dict, **fields) -> dict:
     before = len(server.received)
     request = event(request_type, "", properties, **fields)
     request["ResponseURL"] = server.url(request["RequestId"])
     started = time.monotonic()
-    handler(request, FakeLambdaContext(remaining_s=60))
+    function.invoke(request, timeout_s=60)
     [answer] = server.received[before:]
     answer.body["_elapsed_s"] = time.monotonic() - started
     return answer.body
+
+
+def last_report(function: LambdaFunction):
+    """The audit as the function logged it (its CloudWatch Logs), rendered as a table."""
+    lines = [line for line in function.log.splitlines() if '{"event": "audit"' in line]
+    return report_from_dict(json.loads(lines[-1][lines[-1].index("{"):]), default_registry())
+
+
+def start_function(work: Path, **env: str) -> LambdaFunction:
+    """A fresh execution environment of the packaged function (built once per demo)."""
+    archive = work / "dist" / package.ZIP_NAME
+    if not archive.exists():
+        package.build(archive.parent)
+    task = work / f"task-{len(list(work.glob('task-*')))}"
+    with zipfile.ZipFile(archive) as zf:
+        zf.extractall(task)
+    return LambdaFunction(task, lambda_runtime.build(), env=env)
 
 
 def break_the_account() -> None:
@@ -98,31 +108,34 @@ def fix_the_account() -> None:
 
 
 def main() -> int:
-    catcher = ReportCatcher()
-    logging.getLogger("preflight").addHandler(catcher)
-    server = start_response_server(tempfile.mkdtemp(prefix="preflight-demo-"))
+    work = Path(tempfile.mkdtemp(prefix="preflight-demo-"))
+    moto, endpoint = start_moto_server()
+    os.environ.update(client_environment(endpoint))
+    server = start_response_server(str(work))
     properties = {"ServiceTimeout": "120", "Revision": "deploy-1", "Mode": "enforce"}
-    with mock_aws():
-        from preflight.handler import handler
-
+    print(f"{DIM}Packaging the function (make package) and starting it under AWS's runtime interface client, "
+          f"with moto's server as AWS ...{RESET}")
+    function = start_function(work)
+    try:
         heading(f"1. Deploying examples/drop-in.yaml into account {ACCOUNT_ID}, which breaks the baseline")
         break_the_account()
-        created = invoke(handler, server, "Create", properties)
-        print(f"\nWhat CloudFormation shows in the stack's Events tab (answered in {created['_elapsed_s']:.2f} s):")
+        created = invoke(function, server, "Create", properties)
+        print(f"\nWhat CloudFormation shows in the stack's Events tab (answered in {created['_elapsed_s']:.2f} s, "
+              "cold start included):")
         stack_event("Preflight", "Custom::Preflight", "CREATE_IN_PROGRESS")
         stack_event("Preflight", "Custom::Preflight", f"CREATE_{created['Status'].replace('SUCCESS', 'COMPLETE')}", created["Reason"])
         stack_event("app", "AWS::CloudFormation::Stack", "ROLLBACK_IN_PROGRESS",
                     "The following resource(s) failed to create: [Preflight]. AppBucket and AppQueue were never started.")
-        deleted = invoke(handler, server, "Delete", properties, physical_id=created["PhysicalResourceId"])
+        deleted = invoke(function, server, "Delete", properties, physical_id=created["PhysicalResourceId"])
         stack_event("Preflight", "Custom::Preflight", f"DELETE_{deleted['Status'].replace('SUCCESS', 'COMPLETE')}")
         stack_event("app", "AWS::CloudFormation::Stack", "ROLLBACK_COMPLETE")
         print("\nThe audit, as the function logged it (CloudWatch Logs):\n")
-        print(textwrap.indent(render_table(catcher.reports[-1], WIDTH - 2), "  "))
+        print(textwrap.indent(render_table(last_report(function), WIDTH - 2), "  "))
 
         heading("2. The same deployment after the account is fixed")
         fix_the_account()
-        passed = invoke(handler, server, "Create", {**properties, "Revision": "deploy-2"})
-        print(f"\nWhat CloudFormation shows (answered in {passed['_elapsed_s']:.2f} s):")
+        passed = invoke(function, server, "Create", {**properties, "Revision": "deploy-2"})
+        print(f"\nWhat CloudFormation shows (answered in {passed['_elapsed_s']:.2f} s, warm):")
         stack_event("Preflight", "Custom::Preflight", "CREATE_IN_PROGRESS")
         stack_event("Preflight", "Custom::Preflight", f"CREATE_{passed['Status'].replace('SUCCESS', 'COMPLETE')}")
         stack_event("AppBucket", "AWS::S3::Bucket", "CREATE_COMPLETE")
@@ -130,30 +143,30 @@ def main() -> int:
         stack_event("app", "AWS::CloudFormation::Stack", "CREATE_COMPLETE")
         print(f"\n  Outputs: PreflightVerdict = {passed['Data']['Verdict']}")
         print("\nThe audit:\n")
-        print(textwrap.indent(render_table(catcher.reports[-1], WIDTH - 2), "  "))
-        heading("3. The security team deploys its baseline; a template author tries to weaken it")
-        baseline_file = os.path.join(tempfile.mkdtemp(prefix="preflight-demo-"), "baseline.yaml")
-        with open(baseline_file, "w") as out:
-            out.write(SECURITY_TEAM_BASELINE)
-        os.environ["PREFLIGHT_BASELINE"] = f"file:{baseline_file}"
-        import preflight.handler as module
-        from preflight.resource import BaselineCache
+        print(textwrap.indent(render_table(last_report(function), WIDTH - 2), "  "))
 
-        module.baselines = BaselineCache()  # a redeployed function reads its new configuration
+        heading("3. The security team deploys its baseline; a template author tries to weaken it")
+        baseline_file = work / "baseline.yaml"
+        baseline_file.write_text(SECURITY_TEAM_BASELINE)
+        function.stop()  # a redeployed function reads its new configuration
+        function = start_function(work, PREFLIGHT_BASELINE=f"file:{baseline_file}")
         print("\nThe auditor's PREFLIGHT_BASELINE names this document:\n")
         print(textwrap.indent(SECURITY_TEAM_BASELINE, "    "))
-        weakened = invoke(handler, server, "Create", {**properties, "Revision": "deploy-3", "Mode": "audit"})
+        weakened = invoke(function, server, "Create", {**properties, "Revision": "deploy-3", "Mode": "audit"})
         print("A template sets Mode: audit to get past it. What CloudFormation shows:")
         stack_event("Preflight", "Custom::Preflight", "CREATE_FAILED", weakened["Reason"])
         boto3.client("iam").update_account_password_policy(MinimumPasswordLength=16, PasswordReusePrevention=24)
-        audited = invoke(handler, server, "Create", {**properties, "Revision": "deploy-4"})
+        audited = invoke(function, server, "Create", {**properties, "Revision": "deploy-4"})
         print("\nWithout the override, once the account has a password policy, the team's baseline passes; the")
         print("exempted EBS default shows as not blocking:")
         stack_event("Preflight", "Custom::Preflight",
                     "CREATE_COMPLETE" if audited["Status"] == "SUCCESS" else "CREATE_FAILED", audited["Reason"])
-    server.close()
+    finally:
+        function.stop()
+        server.close()
+        moto.stop()
     ok = (created["Status"] == "FAILED" and deleted["Status"] == "SUCCESS" and passed["Status"] == "SUCCESS"
-          and weakened["Status"] == "FAILED")
+          and weakened["Status"] == "FAILED" and audited["Status"] == "SUCCESS")
     print(f"\n{DIM}Next: `make test` runs the suite; README.md shows how to deploy cfn/preflight.yaml.{RESET}")
     return 0 if ok else 1
 

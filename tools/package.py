@@ -53,12 +53,14 @@ def bundled_requirements() -> list[str]:
 def _install(requirements: list[str], target: Path) -> None:
     if not requirements:
         return
-    subprocess.run(
+    installed = subprocess.run(
         [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-deps",
          "--target", str(target), "--platform", LAMBDA_PLATFORM, "--python-version", LAMBDA_PYTHON,
          "--implementation", "cp", "--only-binary=:all:", *requirements],
-        check=True,
+        capture_output=True, text=True,
     )
+    if installed.returncode:
+        raise RuntimeError(f"pip could not install the bundled dependencies:\n{installed.stderr}")
 
 
 def _copy_sources(target: Path) -> None:
