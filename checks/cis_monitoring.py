@@ -2,25 +2,61 @@
 metric filter on the CloudWatch Logs group of a logging multi-region trail, an alarm on its metric, and an
 SNS topic with a confirmed subscription behind the alarm. One check per item, sharing every lookup.
 
-A filter matches an item when its pattern contains each required term. Patterns are compared with
-whitespace and double quotes removed, so `{ ($.eventName = "CreateTrail") }` and `{($.eventName=CreateTrail)}`
-are the same; the boolean structure of the pattern is not interpreted.
+A filter qualifies when its pattern, parsed and evaluated as CloudWatch Logs evaluates it
+(checks/filter_pattern.py), matches every CloudTrail event the CIS item requires the alarm to catch: one
+sample event per prescribed eventName or condition. A broader filter is fine; a narrower one is not
+(`$.eventName = CreatePolicyVersion` does not catch CreatePolicy, and `A && B` on one field catches nothing).
+
+An alarm qualifies when its actions are enabled (Security Hub CloudWatch.17) and at least one of its SNS
+actions has a confirmed subscription (CIS 4.x audit: "at least one active subscriber"). A deleted topic, or
+one this account may not read, is skipped and noted; the check is an ERROR only when no action could be read.
 """
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from botocore.exceptions import ClientError
+
+from checks import filter_pattern
 from checks.trails import CLOUDTRAIL_READ_ACTIONS, described_trails, no_trail_message, satisfying_trails
 from preflight.concurrency import spawn
 from preflight.context import CheckContext
+from preflight.errors import EvaluationError
 from preflight.model import Check, CheckMeta, Controls, Result, Severity, failed, not_applicable, passed
 
 MONITORING_ACTIONS = CLOUDTRAIL_READ_ACTIONS + (
     "logs:DescribeMetricFilters", "cloudwatch:DescribeAlarms", "sns:ListSubscriptionsByTopic",
 )
 URL = "https://docs.aws.amazon.com/securityhub/latest/userguide/cloudwatch-controls.html"
+# Answers for a topic that is gone or not ours to read: skipped, not an error of the check.
+UNREADABLE_TOPIC_CODES = frozenset({"NotFound", "NotFoundException", "AuthorizationError", "AccessDenied",
+                                    "AccessDeniedException", "InvalidParameter"})
+
+
+@dataclass(frozen=True)
+class Sample:
+    """A CloudTrail event an item's alarm must catch, and how to name it when a filter misses it."""
+
+    label: str
+    event: dict[str, Any]
+
+
+def _event(source: str, name: str, **fields: Any) -> dict[str, Any]:
+    """A CloudTrail record as an IAM user's API call would produce it (CloudTrail record contents)."""
+    return {
+        "eventVersion": "1.09", "eventTime": "2026-11-26T12:00:00Z", "eventSource": f"{source}.amazonaws.com",
+        "eventName": name, "awsRegion": "us-east-1", "sourceIPAddress": "203.0.113.10",
+        "userAgent": "aws-cli/2.17", "eventType": "AwsApiCall", "readOnly": False, "managementEvent": True,
+        "recipientAccountId": "111122223333", "eventCategory": "Management",
+        "userIdentity": {"type": "IAMUser", "principalId": "AIDAEXAMPLE", "accountId": "111122223333",
+                         "arn": "arn:aws:iam::111122223333:user/alice", "userName": "alice"},
+        **fields,
+    }
+
+
+def _calls(source: str, *names: str) -> tuple[Sample, ...]:
+    return tuple(Sample(name, _event(source, name)) for name in names)
 
 
 @dataclass(frozen=True)
@@ -29,60 +65,89 @@ class Item:
     what: str
     cis: str
     control: str
-    terms: tuple[str, ...]
+    samples: tuple[Sample, ...] = field(repr=False)
 
 
-def _names(*names: str) -> tuple[str, ...]:
-    return tuple(f"$.eventName={n}" for n in names)
-
+ROOT = {"type": "Root", "principalId": "111122223333", "arn": "arn:aws:iam::111122223333:root",
+        "accountId": "111122223333"}
 
 ITEMS = (
-    Item("unauthorized-api-calls", "unauthorized API calls", "4.1", "CloudWatch.2",
-         ("$.errorCode=*UnauthorizedOperation", "$.errorCode=AccessDenied*")),
-    Item("console-signin-without-mfa", "console sign-in without MFA", "4.2", "CloudWatch.3",
-         ("$.eventName=ConsoleLogin", "$.additionalEventData.MFAUsed!=Yes")),
-    Item("root-usage", "use of the root user", "4.3", "CloudWatch.1",
-         ("$.userIdentity.type=Root", "$.userIdentity.invokedByNOTEXISTS", "$.eventType!=AwsServiceEvent")),
-    Item("iam-policy-changes", "IAM policy changes", "4.4", "CloudWatch.4", _names(
-        "DeleteGroupPolicy", "DeleteRolePolicy", "DeleteUserPolicy", "PutGroupPolicy", "PutRolePolicy",
+    Item("unauthorized-api-calls", "unauthorized API calls", "4.1", "CloudWatch.2", (
+        Sample("an UnauthorizedOperation error", _event("ec2", "RunInstances", errorCode="Client.UnauthorizedOperation",
+                                                        errorMessage="You are not authorized to perform this operation.")),
+        Sample("an AccessDenied error", _event("s3", "GetBucketPolicy", errorCode="AccessDenied",
+                                               errorMessage="Access Denied")),
+        Sample("an AccessDeniedException error", _event("iam", "ListRoles", errorCode="AccessDeniedException")),
+    )),
+    Item("console-signin-without-mfa", "console sign-in without MFA", "4.2", "CloudWatch.3", (
+        Sample("a ConsoleLogin without MFA", _event(
+            "signin", "ConsoleLogin", eventType="AwsConsoleSignIn", readOnly=False,
+            additionalEventData={"LoginTo": "https://console.aws.amazon.com/", "MobileVersion": "No", "MFAUsed": "No"},
+            responseElements={"ConsoleLogin": "Success"})),
+    )),
+    Item("root-usage", "use of the root user", "4.3", "CloudWatch.1", (
+        Sample("a root API call", _event("s3", "ListBuckets", userIdentity=ROOT, readOnly=True)),
+        Sample("a root ConsoleLogin", _event("signin", "ConsoleLogin", userIdentity=ROOT, eventType="AwsConsoleSignIn",
+                                             additionalEventData={"MFAUsed": "Yes"},
+                                             responseElements={"ConsoleLogin": "Success"})),
+    )),
+    Item("iam-policy-changes", "IAM policy changes", "4.4", "CloudWatch.4", _calls(
+        "iam", "DeleteGroupPolicy", "DeleteRolePolicy", "DeleteUserPolicy", "PutGroupPolicy", "PutRolePolicy",
         "PutUserPolicy", "CreatePolicy", "DeletePolicy", "CreatePolicyVersion", "DeletePolicyVersion",
         "AttachRolePolicy", "DetachRolePolicy", "AttachUserPolicy", "DetachUserPolicy", "AttachGroupPolicy",
         "DetachGroupPolicy")),
-    Item("cloudtrail-changes", "CloudTrail configuration changes", "4.5", "CloudWatch.5", _names(
-        "CreateTrail", "UpdateTrail", "DeleteTrail", "StartLogging", "StopLogging")),
-    Item("console-auth-failures", "console authentication failures", "4.6", "CloudWatch.6",
-         ("$.eventName=ConsoleLogin", "$.errorMessage=Failedauthentication")),
+    Item("cloudtrail-changes", "CloudTrail configuration changes", "4.5", "CloudWatch.5", _calls(
+        "cloudtrail", "CreateTrail", "UpdateTrail", "DeleteTrail", "StartLogging", "StopLogging")),
+    Item("console-auth-failures", "console authentication failures", "4.6", "CloudWatch.6", (
+        Sample("a failed ConsoleLogin", _event("signin", "ConsoleLogin", eventType="AwsConsoleSignIn",
+                                               errorMessage="Failed authentication",
+                                               responseElements={"ConsoleLogin": "Failure"})),
+    )),
     Item("cmk-disable-or-deletion", "disabling or scheduled deletion of customer managed keys", "4.7",
-         "CloudWatch.7", ("$.eventSource=kms.amazonaws.com",) + _names("DisableKey", "ScheduleKeyDeletion")),
-    Item("s3-bucket-policy-changes", "S3 bucket policy changes", "4.8", "CloudWatch.8",
-         ("$.eventSource=s3.amazonaws.com",) + _names(
-             "PutBucketAcl", "PutBucketPolicy", "PutBucketCors", "PutBucketLifecycle", "PutBucketReplication",
-             "DeleteBucketPolicy", "DeleteBucketCors", "DeleteBucketLifecycle", "DeleteBucketReplication")),
-    Item("config-changes", "AWS Config configuration changes", "4.9", "CloudWatch.9",
-         ("$.eventSource=config.amazonaws.com",) + _names(
-             "StopConfigurationRecorder", "DeleteDeliveryChannel", "PutDeliveryChannel",
-             "PutConfigurationRecorder")),
-    Item("security-group-changes", "security group changes", "4.10", "CloudWatch.10", _names(
-        "AuthorizeSecurityGroupIngress", "AuthorizeSecurityGroupEgress", "RevokeSecurityGroupIngress",
+         "CloudWatch.7", _calls("kms", "DisableKey", "ScheduleKeyDeletion")),
+    Item("s3-bucket-policy-changes", "S3 bucket policy changes", "4.8", "CloudWatch.8", _calls(
+        "s3", "PutBucketAcl", "PutBucketPolicy", "PutBucketCors", "PutBucketLifecycle", "PutBucketReplication",
+        "DeleteBucketPolicy", "DeleteBucketCors", "DeleteBucketLifecycle", "DeleteBucketReplication")),
+    Item("config-changes", "AWS Config configuration changes", "4.9", "CloudWatch.9", _calls(
+        "config", "StopConfigurationRecorder", "DeleteDeliveryChannel", "PutDeliveryChannel",
+        "PutConfigurationRecorder")),
+    Item("security-group-changes", "security group changes", "4.10", "CloudWatch.10", _calls(
+        "ec2", "AuthorizeSecurityGroupIngress", "AuthorizeSecurityGroupEgress", "RevokeSecurityGroupIngress",
         "RevokeSecurityGroupEgress", "CreateSecurityGroup", "DeleteSecurityGroup")),
-    Item("nacl-changes", "network ACL changes", "4.11", "CloudWatch.11", _names(
-        "CreateNetworkAcl", "CreateNetworkAclEntry", "DeleteNetworkAcl", "DeleteNetworkAclEntry",
+    Item("nacl-changes", "network ACL changes", "4.11", "CloudWatch.11", _calls(
+        "ec2", "CreateNetworkAcl", "CreateNetworkAclEntry", "DeleteNetworkAcl", "DeleteNetworkAclEntry",
         "ReplaceNetworkAclEntry", "ReplaceNetworkAclAssociation")),
-    Item("network-gateway-changes", "network gateway changes", "4.12", "CloudWatch.12", _names(
-        "CreateCustomerGateway", "DeleteCustomerGateway", "AttachInternetGateway", "CreateInternetGateway",
+    Item("network-gateway-changes", "network gateway changes", "4.12", "CloudWatch.12", _calls(
+        "ec2", "CreateCustomerGateway", "DeleteCustomerGateway", "AttachInternetGateway", "CreateInternetGateway",
         "DeleteInternetGateway", "DetachInternetGateway")),
-    Item("route-table-changes", "route table changes", "4.13", "CloudWatch.13", _names(
-        "CreateRoute", "CreateRouteTable", "ReplaceRoute", "ReplaceRouteTableAssociation", "DeleteRouteTable",
+    Item("route-table-changes", "route table changes", "4.13", "CloudWatch.13", _calls(
+        "ec2", "CreateRoute", "CreateRouteTable", "ReplaceRoute", "ReplaceRouteTableAssociation", "DeleteRouteTable",
         "DeleteRoute", "DisassociateRouteTable")),
-    Item("vpc-changes", "VPC changes", "4.14", "CloudWatch.14", _names(
-        "CreateVpc", "DeleteVpc", "ModifyVpcAttribute", "AcceptVpcPeeringConnection", "CreateVpcPeeringConnection",
-        "DeleteVpcPeeringConnection", "RejectVpcPeeringConnection", "AttachClassicLinkVpc", "DetachClassicLinkVpc",
-        "DisableVpcClassicLink", "EnableVpcClassicLink")),
+    Item("vpc-changes", "VPC changes", "4.14", "CloudWatch.14", _calls(
+        "ec2", "CreateVpc", "DeleteVpc", "ModifyVpcAttribute", "AcceptVpcPeeringConnection",
+        "CreateVpcPeeringConnection", "DeleteVpcPeeringConnection", "RejectVpcPeeringConnection",
+        "AttachClassicLinkVpc", "DetachClassicLinkVpc", "DisableVpcClassicLink", "EnableVpcClassicLink")),
 )
 
 
-def compact(pattern: str) -> str:
-    return re.sub(r'[\s"]', "", pattern)
+@dataclass(frozen=True)
+class FilterVerdict:
+    name: str
+    missed: tuple[str, ...] = ()  # labels of the required samples the pattern does not match
+    problem: str | None = None  # why the pattern could not be judged (does not parse)
+
+    @property
+    def qualifies(self) -> bool:
+        return self.problem is None and not self.missed
+
+
+def judge_filter(metric_filter: dict[str, Any], item: Item) -> FilterVerdict:
+    name = metric_filter.get("filterName", "?")
+    try:
+        expression = filter_pattern.parse(metric_filter.get("filterPattern", ""))
+    except filter_pattern.ParseError as error:
+        return FilterVerdict(name, problem=f"its pattern does not parse ({error})")
+    return FilterVerdict(name, tuple(s.label for s in item.samples if not filter_pattern.matches(expression, s.event)))
 
 
 @dataclass(frozen=True)
@@ -122,6 +187,20 @@ def _confirmed_subscriptions(ctx: CheckContext, topic_arn: str) -> int:
     return ctx.remember(("sns", "subscriptions", topic_arn), fetch)
 
 
+def _topic_reach(ctx: CheckContext, topics: list[str]) -> tuple[dict[str, int], dict[str, str]]:
+    """(confirmed subscriptions per readable topic, error code per topic skipped)."""
+    counts, skipped = {}, {}
+    for topic in dict.fromkeys(topics):
+        try:
+            counts[topic] = _confirmed_subscriptions(ctx, topic)
+        except ClientError as error:
+            code = error.response.get("Error", {}).get("Code", "ClientError")
+            if code not in UNREADABLE_TOPIC_CODES:
+                raise
+            skipped[topic] = code
+    return counts, skipped
+
+
 def _monitored_groups(ctx: CheckContext) -> list[LogGroup]:
     # Start fetching filters and alarms for every candidate log group while the trails are still being
     # judged: the answers are memoised, so the real lookups below find them ready.
@@ -135,26 +214,46 @@ def _monitored_groups(ctx: CheckContext) -> list[LogGroup]:
     return list(dict.fromkeys(groups))
 
 
+def _missed(verdict: FilterVerdict) -> str:
+    if verdict.problem:
+        return f"metric filter '{verdict.name}': {verdict.problem}"
+    shown = ", ".join(verdict.missed[:6]) + (f" and {len(verdict.missed) - 6} more" if len(verdict.missed) > 6 else "")
+    return f"metric filter '{verdict.name}' misses {shown}"
+
+
 def _evaluate(ctx: CheckContext, item: Item, group: LogGroup) -> tuple[bool, str, dict[str, Any]]:
     """(satisfied, what was found or missing, evidence) for one log group."""
-    matching = [f for f in _metric_filters(ctx, group)
-                if all(term in compact(f.get("filterPattern", "")) for term in item.terms)]
+    verdicts = [(f, judge_filter(f, item)) for f in _metric_filters(ctx, group)]
+    matching = [f for f, v in verdicts if v.qualifies]
+    evidence: dict[str, Any] = {"filters": {v.name: (v.problem or list(v.missed)) for _, v in verdicts}}
     if not matching:
-        return False, f"log group '{group.name}' has no metric filter for {item.what}", {"filters": []}
+        if not verdicts:
+            return False, f"log group '{group.name}' has no metric filter for {item.what}", evidence
+        judged = [v for _, v in verdicts if not v.problem] or [v for _, v in verdicts]
+        best = min(judged, key=lambda v: len(v.missed))
+        return False, f"log group '{group.name}' has no metric filter for {item.what} ({_missed(best)})", evidence
     metrics = {(t["metricName"], t["metricNamespace"]) for f in matching for t in f.get("metricTransformations", [])}
     alarms = [a for a in _alarms(ctx, group.region) if (a.get("MetricName"), a.get("Namespace")) in metrics]
-    evidence: dict[str, Any] = {"filters": [f["filterName"] for f in matching], "alarms": [a["AlarmName"] for a in alarms]}
+    evidence["alarms"] = {a["AlarmName"]: a.get("ActionsEnabled", True) for a in alarms}
     if not alarms:
         return False, f"metric filter '{matching[0]['filterName']}' has no alarm", evidence
-    topics = [arn for a in alarms for arn in a.get("AlarmActions", []) if arn.startswith("arn:aws") and ":sns:" in arn]
-    confirmed = {topic: _confirmed_subscriptions(ctx, topic) for topic in dict.fromkeys(topics)}
+    enabled = [a for a in alarms if a.get("ActionsEnabled", True)]
+    if not enabled:
+        return False, f"alarm '{alarms[0]['AlarmName']}' has its actions disabled", evidence
+    topics = [arn for a in enabled for arn in a.get("AlarmActions", []) if arn.startswith("arn:aws") and ":sns:" in arn]
+    if not topics:
+        return False, f"alarm '{enabled[0]['AlarmName']}' notifies no SNS topic", evidence
+    confirmed, skipped = _topic_reach(ctx, topics)
     evidence["topics"] = confirmed
+    if skipped:
+        evidence["topics_skipped"] = skipped
     good = [t for t, count in confirmed.items() if count]
     if good:
         return True, f"alarm on filter '{matching[0]['filterName']}' notifies {good[0]}", evidence
-    if not topics:
-        return False, f"alarm '{alarms[0]['AlarmName']}' notifies no SNS topic", evidence
-    return False, f"alarm '{alarms[0]['AlarmName']}' notifies SNS topics with no confirmed subscription", evidence
+    if not confirmed:  # no action could be read at all: no verdict
+        topic, code = next(iter(skipped.items()))
+        raise EvaluationError(code, f"no SNS topic of alarm '{enabled[0]['AlarmName']}' could be read ({topic}: {code})")
+    return False, f"alarm '{enabled[0]['AlarmName']}' notifies SNS topics with no confirmed subscription", evidence
 
 
 def _check(item: Item) -> Check:
@@ -180,10 +279,17 @@ def _check(item: Item) -> Check:
                           f"{item.what}.", trails=[t.name for t in trails])
         foreign = [g for g in groups if g.account != ctx.account_id]
         own = [g for g in groups if g.account == ctx.account_id]
-        results = {g.name: _evaluate(ctx, item, g) for g in own}
+        results, unreadable = {}, []
+        for group in own:
+            try:
+                results[group.name] = _evaluate(ctx, item, group)
+            except EvaluationError as error:  # another log group may still settle it
+                unreadable.append(error)
         for name, (ok, found, evidence) in results.items():
             if ok:
                 return passed(f"On log group '{name}', an {found}.", **evidence)
+        if unreadable:
+            raise unreadable[0]
         if not own:
             accounts = ", ".join(sorted({g.account for g in foreign}))
             return not_applicable(f"The organization trail delivers to a log group in account {accounts}; "

@@ -1,34 +1,57 @@
-"""The settings of the trail(s) that satisfy cloudtrail-enabled: log file validation, KMS encryption, and
-delivery to CloudWatch Logs. Each passes when at least one such trail has the setting."""
+"""Settings every trail of the account must have: log file validation (CIS 3.2 "for each trail", Security Hub
+CloudTrail.4), KMS encryption (CIS 3.5, CloudTrail.2) and recent delivery to CloudWatch Logs (CloudTrail.5).
+
+Each trail is judged once, in its home region: the trails DescribeTrails returns from the audit's home region
+with shadow trails - every multi-region trail, and the home region's single-region trails. An organization
+trail owned by another account is out of this account's hands: noted, never failed. With no trail of its
+own, the account is NOT_APPLICABLE when an organization trail covers it, and FAILs otherwise.
+"""
 from __future__ import annotations
 
 import datetime
 from typing import Callable
 
-from checks.trails import CLOUDTRAIL_READ_ACTIONS, TrailAssessment, no_trail_message, satisfying_trails
+from checks.trails import CLOUDTRAIL_READ_ACTIONS, TrailAssessment, assessment_futures, trail_status
 from preflight.context import CheckContext
-from preflight.model import Check, CheckMeta, Controls, Parameter, Result, Severity, Stricter, failed, passed
+from preflight.errors import EvaluationError
+from preflight.model import (
+    Check, CheckMeta, Controls, Parameter, Result, Severity, Stricter, failed, not_applicable, passed,
+)
 
 URL = "https://docs.aws.amazon.com/securityhub/latest/userguide/cloudtrail-controls.html"
 
 
+def _quoted(trails: list[TrailAssessment]) -> str:
+    return ", ".join(f"'{t.name}'" for t in trails)
+
+
 def judge(ctx: CheckContext, has_it: Callable[[TrailAssessment], bool], setting: str) -> Result:
-    """PASS when a trail that satisfies cloudtrail-enabled has the setting ("validates its log files")."""
-    trails = satisfying_trails(ctx)
-    if not trails:
-        return failed(no_trail_message(), trails=[])
-    good = [t for t in trails if has_it(t)]
-    if good:
-        return passed(f"Trail '{good[0].name}' {setting}.", trails=[t.name for t in good])
-    names = ", ".join(f"'{t.name}'" for t in trails)
-    return failed(f"No logging multi-region trail {setting} (checked {names}).",
-                  resources=tuple(t.arn for t in trails), trails=[t.name for t in trails])
+    """PASS when every trail this account owns has the setting (a noun phrase: "log file validation")."""
+    trails = [f.result() for f in assessment_futures(ctx)]
+    owned = [t for t in trails if t.owner_account == ctx.account_id]
+    foreign = [t for t in trails if t.owner_account != ctx.account_id]
+    notes = [f"organization trail '{t.name}' belongs to account {t.owner_account}: its settings are that "
+             "account's to judge" for t in foreign]
+    if not owned:
+        if foreign:
+            return not_applicable(f"This account owns no trail; organization trail '{foreign[0].name}' of account "
+                                  f"{foreign[0].owner_account} covers it.", trails=[], notes=notes)
+        return failed("No CloudTrail trail exists in this account.", trails=[])
+    lacking = [t for t in owned if not has_it(t)]
+    evidence = [{"name": t.name, "arn": t.arn, "home_region": t.home_region, setting: t not in lacking}
+                for t in owned]
+    if not lacking:
+        return passed(f"Every trail of this account has {setting} ({_quoted(owned)}).", trails=evidence, notes=notes)
+    subject = f"Trail {_quoted(lacking)} has" if len(lacking) == 1 else f"Trails {_quoted(lacking)} have"
+    of = f" ({len(lacking)} of {len(owned)} trails)" if len(owned) > 1 else ""
+    return failed(f"{subject} no {setting}{of}.", resources=tuple(t.arn for t in lacking), trails=evidence,
+                  notes=notes)
 
 
 LOG_FILE_VALIDATION = Check(
     CheckMeta(
         id="cloudtrail-log-file-validation",
-        title="The logging multi-region trail validates its log files",
+        title="Every CloudTrail trail validates its log files",
         severity=Severity.MEDIUM,
         controls=Controls(cis_aws_v3="3.2", security_hub="CloudTrail.4"),
         remediation="Turn on log file integrity validation: aws cloudtrail update-trail --name TRAIL "
@@ -36,13 +59,13 @@ LOG_FILE_VALIDATION = Check(
         remediation_url=f"{URL}#cloudtrail-4",
         iam_actions=CLOUDTRAIL_READ_ACTIONS,
     ),
-    lambda ctx: judge(ctx, lambda t: t.log_file_validation, "validates its log files"),
+    lambda ctx: judge(ctx, lambda t: t.log_file_validation, "log file validation"),
 )
 
 KMS_ENCRYPTION = Check(
     CheckMeta(
         id="cloudtrail-kms-encryption",
-        title="The logging multi-region trail encrypts its logs with a KMS key",
+        title="Every CloudTrail trail encrypts its logs with a KMS key",
         severity=Severity.MEDIUM,
         controls=Controls(cis_aws_v3="3.5", security_hub="CloudTrail.2"),
         remediation="Encrypt the trail's log files with a customer managed KMS key: aws cloudtrail update-trail "
@@ -50,7 +73,7 @@ KMS_ENCRYPTION = Check(
         remediation_url=f"{URL}#cloudtrail-2",
         iam_actions=CLOUDTRAIL_READ_ACTIONS,
     ),
-    lambda ctx: judge(ctx, lambda t: bool(t.kms_key_id), "encrypts its logs with a KMS key"),
+    lambda ctx: judge(ctx, lambda t: bool(t.kms_key_id), "KMS encryption"),
 )
 
 MAX_DELIVERY_AGE = Parameter(
@@ -65,23 +88,26 @@ def _delivers_recently(ctx: CheckContext) -> Callable[[TrailAssessment], bool]:
     def check(trail: TrailAssessment) -> bool:
         if not trail.log_group_arn:
             return False
-        if trail.cloudwatch_delivery_time is None:
-            # Never delivered - unless this member account cannot read its organization trail's status.
-            return trail.logging is None
-        now = datetime.datetime.now(trail.cloudwatch_delivery_time.tzinfo or datetime.timezone.utc)
-        return now - trail.cloudwatch_delivery_time <= limit
+        if trail.error:  # the trail's status could not be read
+            raise EvaluationError(trail.error_code or "Unknown", f"trail '{trail.name}' could not be read ({trail.error})")
+        delivered = trail.cloudwatch_delivery_time if trail.multi_region else \
+            trail_status(ctx, trail).get("LatestCloudWatchLogsDeliveryTime")
+        if delivered is None:
+            return False  # never delivered
+        now = datetime.datetime.now(delivered.tzinfo or datetime.timezone.utc)
+        return now - delivered <= limit
 
     return check
 
 
 def _run_cloudwatch_logs(ctx: CheckContext) -> Result:
     hours = ctx.param(MAX_DELIVERY_AGE.name)
-    return judge(ctx, _delivers_recently(ctx), f"delivered to CloudWatch Logs in the last {hours} hours")
+    return judge(ctx, _delivers_recently(ctx), f"delivery to CloudWatch Logs in the last {hours} hours")
 
 
 CLOUDWATCH_LOGS_META = CheckMeta(
     id="cloudtrail-cloudwatch-logs",
-    title="The logging multi-region trail delivers to CloudWatch Logs, recently",
+    title="Every CloudTrail trail delivers to CloudWatch Logs, recently",
     severity=Severity.LOW,
     controls=Controls(security_hub="CloudTrail.5"),  # CIS v1.4 3.4; dropped from CIS v3.0
     remediation="Send the trail to a CloudWatch Logs group: aws cloudtrail update-trail --name TRAIL "

@@ -37,10 +37,26 @@ class RecorderAssessment:
     problems: list[str] = field(default_factory=list)
 
 
+# The global IAM resource types AWS Config records only where it existed before February 2022 (AWS Config
+# Developer Guide, "Recording global resource types" / "Managed Rules and Global IAM Resource Types").
+GLOBAL_IAM_TYPES = frozenset({"AWS::IAM::User", "AWS::IAM::Group", "AWS::IAM::Role", "AWS::IAM::Policy"})
+REGIONS_RECORDING_GLOBAL_TYPES = frozenset({
+    "us-east-1", "us-east-2", "us-west-1", "us-west-2", "af-south-1", "ap-east-1", "ap-south-1",
+    "ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-southeast-1", "ap-southeast-2", "ap-southeast-3",
+    "ca-central-1", "eu-central-1", "eu-west-1", "eu-west-2", "eu-west-3", "eu-south-1", "eu-north-1",
+    "me-south-1", "sa-east-1", "us-gov-east-1", "us-gov-west-1", "cn-north-1", "cn-northwest-1",
+})  # later regions (Hyderabad, Melbourne, Calgary, Spain, Zurich, Tel Aviv, UAE, ... and any newer) cannot
+
+
 def _records_global_types(group: dict[str, Any]) -> bool:
-    if group.get("allSupported") and group.get("includeGlobalResourceTypes"):
-        return True
-    return any(t.startswith("AWS::IAM::") for t in group.get("resourceTypes", []))
+    """Whether a recording group covers all four global IAM types (where the region can record them)."""
+    strategy = (group.get("recordingStrategy") or {}).get("useOnly")
+    if strategy == "EXCLUSION_BY_RESOURCE_TYPES":
+        excluded = set((group.get("exclusionByResourceTypes") or {}).get("resourceTypes") or [])
+        return not (GLOBAL_IAM_TYPES & excluded)
+    if strategy == "INCLUSION_BY_RESOURCE_TYPES" or not group.get("allSupported"):
+        return GLOBAL_IAM_TYPES <= set(group.get("resourceTypes") or [])
+    return bool(group.get("includeGlobalResourceTypes"))
 
 
 def assess(recorder: dict[str, Any], status: dict[str, Any], region: str) -> RecorderAssessment:
@@ -113,14 +129,19 @@ GLOBAL_META = CheckMeta(
 def run_global(ctx: CheckContext) -> Result:
     regions = ctx.audited_regions()
     per_region = dict(zip(regions, fan_out(lambda r: recorders_in(ctx, r), regions)))
-    recording_global = [a for items in per_region.values() for a in items if a.global_types and a.recording]
+    eligible = [r for r in regions if r in REGIONS_RECORDING_GLOBAL_TYPES]
+    recording_global = [a for r in eligible for a in per_region[r] if a.global_types and a.recording]
     evidence = {r: [a.name for a in items if a.global_types] for r, items in per_region.items()}
     if recording_global:
         first = recording_global[0]
-        return passed(f"Recorder '{first.name}' in {first.region} records global resource types.",
+        return passed(f"Recorder '{first.name}' in {first.region} records the global IAM resource types.",
                       recorders_with_global_types=evidence)
-    return failed(f"No recording AWS Config recorder records global (IAM) resource types in "
-                  f"{', '.join(regions)}.", recorders_with_global_types=evidence)
+    ineligible = [r for r in regions if r not in REGIONS_RECORDING_GLOBAL_TYPES and any(
+        a.global_types and a.recording for a in per_region[r])]
+    note = (f" ({', '.join(ineligible)} cannot record them: AWS Config records IAM users, groups, roles and "
+            "policies only in regions where it existed before February 2022)") if ineligible else ""
+    return failed(f"No recording AWS Config recorder records the global IAM resource types (User, Group, Role, "
+                  f"Policy) in {', '.join(regions)}{note}.", recorders_with_global_types=evidence)
 
 
 RECORDING = Check(RECORDING_META, run_recording)

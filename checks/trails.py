@@ -26,8 +26,22 @@ READ_WRITE_TYPES = ("All", "WriteOnly", "ReadOnly")  # strictest first
 
 @dataclass(frozen=True)
 class ManagementCoverage:
+    """Whether *all* read and write management events are recorded. A management selector narrowed to
+    some sources, names, users or resources does not count (AWS Config multi-region-cloudtrail-enabled, the
+    rule behind Security Hub CloudTrail.1: NON_COMPLIANT "if the ExcludeManagementEventSources field is not
+    empty or if AWS CloudTrail is configured to exclude management events such as AWS KMS events or Amazon
+    RDS Data API events"); `narrowing` says how such selectors narrow."""
+
     reads: bool
     writes: bool
+    narrowing: tuple[str, ...] = ()
+
+
+# Advanced event selector fields that do not narrow *which* management events are recorded.
+NON_NARROWING_FIELDS = ("eventCategory", "readOnly")
+EXCLUDING_OPERATORS = {"NotEquals": "excludes", "NotStartsWith": "excludes names starting with",
+                       "NotEndsWith": "excludes names ending with"}
+LIMITING_OPERATORS = {"Equals": "", "StartsWith": "starting with ", "EndsWith": "ending with "}
 
 
 @dataclass
@@ -46,6 +60,7 @@ class TrailAssessment:
     logging: bool | None = None  # None: not readable from this account (or not asked: single-region)
     management_reads: bool | None = None
     management_writes: bool | None = None
+    management_narrowing: tuple[str, ...] = ()  # how selectors that record only some management events narrow
     selectors_empty: bool = False
     cloudwatch_delivery_time: datetime.datetime | None = None
     notes: list[str] = field(default_factory=list)
@@ -55,27 +70,52 @@ class TrailAssessment:
 
 def coverage_of_classic(selectors: list[dict[str, Any]]) -> ManagementCoverage:
     # AWS defaults: IncludeManagementEvents true, ReadWriteType All.
-    kinds = {s.get("ReadWriteType", "All") for s in selectors if s.get("IncludeManagementEvents", True)}
-    return ManagementCoverage(reads=bool(kinds & {"All", "ReadOnly"}), writes=bool(kinds & {"All", "WriteOnly"}))
+    kinds, narrowing = set(), []
+    for selector in selectors:
+        if not selector.get("IncludeManagementEvents", True):
+            continue
+        excluded = selector.get("ExcludeManagementEventSources") or []
+        if excluded:
+            narrowing.append(f"excludes {', '.join(excluded)}")
+        else:
+            kinds.add(selector.get("ReadWriteType", "All"))
+    return ManagementCoverage(reads=bool(kinds & {"All", "ReadOnly"}), writes=bool(kinds & {"All", "WriteOnly"}),
+                              narrowing=tuple(narrowing))
+
+
+def _narrowing_of(field: dict[str, Any]) -> list[str]:
+    """How one advanced field selector narrows the events a selector records, in words."""
+    name, words = field["Field"], []
+    for operator, verb in EXCLUDING_OPERATORS.items():
+        if field.get(operator):
+            words.append(f"{verb} {', '.join(field[operator])}" + ("" if name == "eventSource" else f" ({name})"))
+    for operator, qualifier in LIMITING_OPERATORS.items():
+        if field.get(operator):
+            words.append(f"records only {name} {qualifier}{', '.join(field[operator])}")
+    return words
 
 
 def coverage_of_advanced(selectors: list[dict[str, Any]]) -> ManagementCoverage:
     reads = writes = False
+    narrowing: list[str] = []
     for selector in selectors:
         fields = {f["Field"]: f for f in selector.get("FieldSelectors", [])}
         if fields.get("eventCategory", {}).get("Equals") != ["Management"]:
             continue
+        narrowed = [words for name, f in fields.items() if name not in NON_NARROWING_FIELDS for words in _narrowing_of(f)]
+        if narrowed:  # a selector that records only some management events covers neither reads nor writes fully
+            narrowing += narrowed
+            continue
         read_only = fields.get("readOnly")
-        if read_only is None:
-            return ManagementCoverage(reads=True, writes=True)
         allowed = {"true", "false"}
-        if "Equals" in read_only:
-            allowed &= {v.lower() for v in read_only["Equals"]}
-        if "NotEquals" in read_only:
-            allowed -= {v.lower() for v in read_only["NotEquals"]}
+        if read_only is not None:
+            if "Equals" in read_only:
+                allowed &= {v.lower() for v in read_only["Equals"]}
+            if "NotEquals" in read_only:
+                allowed -= {v.lower() for v in read_only["NotEquals"]}
         reads = reads or "true" in allowed
         writes = writes or "false" in allowed
-    return ManagementCoverage(reads=reads, writes=writes)
+    return ManagementCoverage(reads=reads, writes=writes, narrowing=tuple(narrowing))
 
 
 def coverage_of(selectors_response: dict[str, Any]) -> ManagementCoverage:
@@ -85,6 +125,12 @@ def coverage_of(selectors_response: dict[str, Any]) -> ManagementCoverage:
     return coverage_of_classic(selectors_response.get("EventSelectors") or [])
 
 
+def trail_status(ctx: CheckContext, trail: TrailAssessment) -> dict[str, Any]:
+    """GetTrailStatus, once per trail and audit, in the trail's home region."""
+    return ctx.remember(("cloudtrail", "status", trail.arn),
+                        lambda: ctx.client("cloudtrail", trail.home_region).get_trail_status(Name=trail.arn))
+
+
 def _read_details(ctx: CheckContext, trail: TrailAssessment) -> None:
     client = ctx.client("cloudtrail", trail.home_region)
     foreign = trail.organization_trail and trail.owner_account != ctx.account_id
@@ -92,7 +138,7 @@ def _read_details(ctx: CheckContext, trail: TrailAssessment) -> None:
     def call(operation: str) -> dict[str, Any] | None:
         try:
             if operation == "status":
-                return client.get_trail_status(Name=trail.arn)
+                return trail_status(ctx, trail)
             return client.get_event_selectors(TrailName=trail.arn)
         except ClientError as error:
             if foreign and error.response.get("Error", {}).get("Code") in FOREIGN_ORG_TRAIL_CODES:
@@ -116,6 +162,7 @@ def _read_details(ctx: CheckContext, trail: TrailAssessment) -> None:
         return
     coverage = coverage_of(selectors)
     trail.management_reads, trail.management_writes = coverage.reads, coverage.writes
+    trail.management_narrowing = coverage.narrowing
     trail.selectors_empty = not (selectors.get("EventSelectors") or selectors.get("AdvancedEventSelectors"))
 
 
@@ -163,11 +210,15 @@ def problems_of(trail: TrailAssessment, read_write_type: str = "All", organizati
         problems.append("is not logging")
     reads_needed = read_write_type in ("All", "ReadOnly")
     writes_needed = read_write_type in ("All", "WriteOnly")
+    short_of_reads = reads_needed and trail.management_reads is False
+    short_of_writes = writes_needed and trail.management_writes is False
     if trail.selectors_empty:
         problems.append("records no management events (its event selectors are empty)")
+    elif (short_of_reads or short_of_writes) and trail.management_narrowing:
+        problems.append(f"records only some management events: it {'; '.join(trail.management_narrowing)}")
     elif trail.management_reads is False and trail.management_writes is False:
         problems.append("records no management events")
-    elif (reads_needed and trail.management_reads is False) or (writes_needed and trail.management_writes is False):
+    elif short_of_reads or short_of_writes:
         kind = "read-only" if trail.management_reads else "write-only"
         problems.append(f"records only {kind} management events")
     return problems

@@ -31,7 +31,7 @@ from preflight.runner import Deadline
 logger = logging.getLogger(__name__)
 
 # Time kept back from the Lambda's remaining time for judging, logging and delivering the response.
-MIN_RESPONSE_RESERVE_S = 1.0
+MIN_RESPONSE_RESERVE_S = 2.0  # at 128 MB (7% of a CPU) judging, logging and delivering take ~1 s of wall time
 MAX_RESPONSE_RESERVE_S = 5.0
 RESPONSE_RESERVE_FRACTION = 0.2
 BASELINE_TTL_S = 60.0

@@ -46,10 +46,18 @@ class Outcome:
 @dataclass
 class Invocation:
     event: Any
-    deadline_ms: int  # epoch milliseconds, as Lambda-Runtime-Deadline-Ms
+    timeout_s: float  # the function's Timeout
     request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     done: threading.Event = field(default_factory=threading.Event)
     outcome: Outcome | None = None
+    # Set when the function takes the event: the Invoke phase starts then, after any Init phase (Lambda
+    # developer guide, "Lambda execution environment lifecycle": the timeout limits the Invoke phase).
+    dispatched_at: float | None = None  # time.monotonic()
+    deadline_ms: int | None = None  # epoch milliseconds, as Lambda-Runtime-Deadline-Ms
+
+    def dispatch(self) -> None:
+        self.dispatched_at = time.monotonic()
+        self.deadline_ms = int((time.time() + self.timeout_s) * 1000)
 
 
 class RuntimeApi:
@@ -69,6 +77,7 @@ class RuntimeApi:
                 if self.path != f"{API_PREFIX}/invocation/next":
                     return self._answer(404, {"errorMessage": "unknown path"})
                 invocation = api._pending.get()  # held open until there is something to run
+                invocation.dispatch()
                 body = json.dumps(invocation.event).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
@@ -128,8 +137,8 @@ class RuntimeApi:
         return f"{host}:{port}"
 
     def invoke(self, event: Any, timeout_s: float = 60.0) -> Invocation:
-        """Queues an invocation whose deadline is timeout_s from now (the function's Timeout)."""
-        invocation = Invocation(event, int((time.time() + timeout_s) * 1000))
+        """Queues an invocation; its deadline is timeout_s (the function's Timeout) after the function takes it."""
+        invocation = Invocation(event, timeout_s)
         self._by_id[invocation.request_id] = invocation
         self._pending.put(invocation)
         return invocation
@@ -185,7 +194,7 @@ class LambdaFunction:
     def invoke(self, event: Any, timeout_s: float = 60.0) -> Invocation:
         """Invokes the function and waits for it to report back to the Runtime API (at most its timeout)."""
         invocation = self.api.invoke(event, timeout_s)
-        invocation.done.wait(timeout_s + 5)
+        invocation.done.wait(timeout_s + 30)  # + the Init phase of a cold start
         return invocation
 
     @property

@@ -79,3 +79,30 @@ def test_the_service_catalog_launch_role_may_run_the_audit():
     assert statements["RunThePreflightAudit"]["Action"] == "lambda:InvokeFunction"
     assert statements["ReadTheServiceToken"]["Action"] == "ssm:GetParameters"
     assert resources["LaunchConstraint"]["Properties"]["RoleArn"] == {"Fn::GetAtt": ["LaunchRole", "Arn"]}
+
+
+def test_lambda_retries_are_a_deliberate_choice():
+    """CloudFormation invokes asynchronously: a crashed invocation is retried, with the same request id
+    (tests/test_hostile_input.py shows a retry answers exactly as the first), for as long as CloudFormation
+    may still be waiting."""
+    config = load(AUDITOR_TEMPLATE)["Resources"]["AuditorInvokeConfig"]["Properties"]
+    assert config["FunctionName"] == {"Ref": "AuditorFunction"}
+    assert (config["MaximumRetryAttempts"], config["MaximumEventAgeInSeconds"]) == (2, 3600)
+
+
+def test_a_retained_log_group_never_collides_with_a_recreated_stack_of_the_same_name():
+    group = load(AUDITOR_TEMPLATE)["Resources"]["AuditorLogGroup"]
+    assert group["DeletionPolicy"] == "Retain"
+    name, variables = group["Properties"]["LogGroupName"]["Fn::Sub"]
+    assert name == "/preflight/auditor/${AWS::StackName}/${StackUuid}"
+    assert variables["StackUuid"] == {"Fn::Select": [2, {"Fn::Split": ["/", {"Ref": "AWS::StackId"}]}]}
+
+
+def test_the_service_catalog_launch_role_may_invoke_the_named_auditor_only():
+    template = load(ROOT / "examples" / "service-catalog" / "portfolio.yaml")
+    name = template["Parameters"]["PreflightFunctionName"]
+    assert "Default" not in name and "*" not in name["AllowedPattern"]
+    statements = {s["Sid"]: s for p in template["Resources"]["LaunchRole"]["Properties"]["Policies"]
+                  for s in p["PolicyDocument"]["Statement"]}
+    assert statements["RunThePreflightAudit"]["Resource"] == {
+        "Fn::Sub": "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:${PreflightFunctionName}"}

@@ -6,7 +6,9 @@
 - the full catalogue in every enabled region (`regions: all`) vs the same checks in the function's region
   only: wall time ratio and API calls, warm, with the same 100 ms per call;
 - import + initialisation of the handler module vs `import boto3` alone (fresh processes, median);
-- peak RSS of one audit in a fresh process (moto runs as a separate server, so only the auditor counts).
+- peak RSS of one audit in a fresh process (moto runs as a separate server, so only the auditor counts);
+- the answer's margin before Lambda's deadline with the packaged function given a slice of a CPU
+  (tools/bench_throttled.py).
 """
 from __future__ import annotations
 
@@ -17,6 +19,8 @@ import subprocess
 import sys
 import tempfile
 import time
+
+from tools.bench_throttled import measure as measure_margins, print_margins  # noqa: E402
 
 LATENCY_S = 0.100
 WARM_RUNS = 5
@@ -167,6 +171,7 @@ def main() -> None:
 
     rss_catalogue = peak_rss({"checks": [c.id for c in ALL_CHECKS]})
     rss_full = peak_rss({"checks": [c.id for c in ALL_CHECKS], "regions": "all"})
+    margins = measure_margins()  # before the latency hook: the function's own process has none anyway
     install_latency()
     warm = warm_audits()
     full = full_catalogue()
@@ -189,6 +194,7 @@ def main() -> None:
     print(f"  peak RSS, regions: all, fresh process: {rss_full:7.1f} MiB  (needs MemorySize 256)")
     if full["current_failures"] or full["all_failures"]:
         print(f"  (failures in the simulated account: {full['current_failures']} / {full['all_failures']})")
+    print_margins(margins)
 
 
 if __name__ == "__main__":
