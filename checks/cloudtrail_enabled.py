@@ -1,4 +1,13 @@
-"""cloudtrail-enabled: a multi-region trail is logging read and write management events."""
+"""cloudtrail-enabled: a multi-region trail is logging read and write management events, all of them.
+
+PASS when one trail listed by DescribeTrails (shadow trails included) is multi-region, is logging, and
+records every management event: classic selectors with IncludeManagementEvents, ReadWriteType All (or
+ReadOnly and WriteOnly together) and an empty ExcludeManagementEventSources; or an advanced selector on
+eventCategory = Management narrowed by nothing but readOnly. A selector that excludes event sources (KMS, RDS
+Data API, ...) or narrows by eventSource, eventName, userIdentity.arn or resources.* does not count (AWS Config
+multi-region-cloudtrail-enabled, behind Security Hub CloudTrail.1 and CIS 3.1). An organization trail counts
+(unless organization_trail_suffices is false); a member account refused its details trusts the organization.
+"""
 from __future__ import annotations
 
 import dataclasses

@@ -1,4 +1,13 @@
-"""AWS Config: recording everything in every audited region, and global (IAM) resource types somewhere."""
+"""AWS Config: recording everything in every audited region, and the global IAM types in an eligible one.
+
+config-recording-enabled (CIS 3.3, Security Hub Config.1), per audited region: PASS when a recorder records
+all supported resource types, is recording, and its last delivery status is not FAILURE (a recorder that
+records but fails to deliver does not count).
+config-global-resources-recorded: PASS when a recording recorder in an audited region where AWS Config existed
+before February 2022 records all four global IAM types (User, Group, Role, Policy): allSupported with
+includeGlobalResourceTypes, an EXCLUSION_BY_RESOURCE_TYPES strategy that excludes none of them, or an
+inclusion list with all four (AWS Config Developer Guide, "Recording global resource types").
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass, field

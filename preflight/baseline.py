@@ -56,8 +56,10 @@ def named_baseline(name: str, registry: Registry) -> dict[str, Any] | None:
     if name == "recommended":
         return {"description": "The headline checks and the account-wide guard rails.", "checks": list(RECOMMENDED)}
     if name == "cis-aws-foundations-v3":
-        return {"description": "Every catalogue check that maps to a CIS AWS Foundations v3.0 item.",
-                "checks": [c.id for c in registry if c.meta.controls.cis_aws_v3]}
+        # CIS 3.3 ("AWS Config is enabled in all regions"), 1.20, 2.2.1, 4.16 and 5.4 are all-region items.
+        return {"description": "Every catalogue check that maps to a CIS AWS Foundations v3.0 item, in every "
+                               "enabled region.",
+                "checks": [c.id for c in registry if c.meta.controls.cis_aws_v3], "regions": "all"}
     return None
 
 

@@ -132,7 +132,9 @@ class Policy:
         )
 
     def judge(self, findings: Iterable[Finding]) -> Verdict:
-        return Verdict.FAIL if self.blocking(findings) else Verdict.PASS
+        """FAIL when anything blocks - and when there is nothing to judge: no findings is never a PASS."""
+        findings = tuple(findings)
+        return Verdict.FAIL if not findings or self.blocking(findings) else Verdict.PASS
 
     def blocks(self, verdict: Verdict) -> bool:
         """Whether this verdict must fail the resource (and so roll the stack back)."""

@@ -97,6 +97,8 @@ def reason(report: Report, limit: int = MAX_REASON_CHARS) -> str:
     failures below fail_on, exemptions)."""
     checks = len({f.check.id for f in report.findings})
     where = f" in {len(report.regions)} regions" if len(report.regions) > 1 else ""
+    if not report.findings:
+        return _fit(f"{headline(report)}: the audit produced no findings, so nothing was shown to pass.", limit)
     if report.blocking:
         return _listing(f"{headline(report)}: ", _groups(report.blocking, report.region), limit)
     let_through = tuple(f for f in report.findings if f.status.is_failure or f.status is Status.EXEMPT)

@@ -147,10 +147,28 @@ class Runner:
 
         concurrent.futures.wait([j.future for j in jobs], timeout=deadline.remaining())
         findings = findings_without_region + [self._collect(j, started) for j in jobs]
+        findings += self._unplaced(policy, findings, regions, self._clock() - started)
         order = {s.check.id: i for i, s in enumerate(policy.selections)}
         region_order = {r: i for i, r in enumerate(regions)}
         findings.sort(key=lambda f: (order[f.check.id], region_order.get(f.region, -1)))
         return tuple(findings), regions or (home,)
+
+    def _unplaced(self, policy: Policy, findings: list[Finding], regions: tuple[str, ...], waited: float
+                  ) -> list[Finding]:
+        """Fail closed: every selected check yields one finding per place it runs (once, or per audited
+        region). A selection that yielded none - a scope the runner does not know, a job that vanished - is
+        an ERROR naming the check, never a silent absence."""
+        placed = {(f.check.id, f.region) for f in findings}
+        missing = []
+        for selection in policy.selections:
+            regional = selection.check.meta.scope is Scope.REGIONAL
+            for region in (regions if regional and regions else (None,)):
+                if (selection.check.id, region) not in placed and (selection.check.id, None) not in placed:
+                    missing.append(self._finding(
+                        selection, region, Status.ERROR, "the engine produced no result for this check "
+                        f"(scope {getattr(selection.check.meta.scope, 'value', selection.check.meta.scope)}); "
+                        "it cannot count as passed", waited, "NoFinding"))
+        return missing
 
     def _collect(self, job: _Job, started: float) -> Finding:
         if job.future.done():

@@ -36,14 +36,15 @@ def create_trail(
     region: str = REGION,
     multi_region: bool = True,
     logging: bool = True,
-    event_selectors: list[dict[str, Any]] | None = ALL_MANAGEMENT_EVENTS,
+    event_selectors: list[dict[str, Any]] | None = None,
     advanced_event_selectors: list[dict[str, Any]] | None = None,
     organization: bool = False,
     log_group: str | None = None,
     kms_key_id: str | None = None,
     log_file_validation: bool = False,
 ) -> str:
-    """A trail with its bucket. moto gives new trails empty selectors, so they are set explicitly here."""
+    """A trail with its bucket. Without selectors it keeps AWS's default one (all management events; moto's
+    lack of it is modelled in sim.moto_gaps)."""
     bucket = f"{name}-trail-logs-{region}"
     create_bucket(bucket, region)
     cloudtrail = boto3.client("cloudtrail", region_name=region)

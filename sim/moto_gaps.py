@@ -1,9 +1,14 @@
-"""Stand-ins for what moto 5.2 does not simulate, answered in-process around moto.
+"""Where moto 5.2 differs from AWS, AWS's behaviour modelled around it. docs/simulation.md lists every
+stand-in in the project with the AWS document that justifies it.
 
+- CreateTrail: AWS gives a new trail the default event selector - all management events, ReadWriteType All
+  (CloudTrail User Guide, "Logging management events": "By default, trails ... log all management
+  events"; CreateTrail API: a trail created without selectors logs management events) - moto leaves it empty.
+  `patch_backends()` models it in moto's backend, so it holds in-process and for moto's server alike.
 - IAM Access Analyzer's ListAnalyzers answers "Not yet implemented": `analyzers` holds each region's answer.
 - CloudTrail never delivers to CloudWatch Logs, so GetTrailStatus has no LatestCloudWatchLogsDeliveryTime:
   `cloudwatch_deliveries` holds it per trail name or ARN.
-`install()` must run before any botocore session is created.
+`install()` (client-side answers and backend patches) must run before any botocore session is created.
 """
 from __future__ import annotations
 
@@ -37,8 +42,31 @@ def _list_analyzers(model, context, **_):
     return AWSResponse("https://access-analyzer.local", 200, {}, None), {"analyzers": list(analyzers.get(region, []))}
 
 
+DEFAULT_EVENT_SELECTORS = [{"ReadWriteType": "All", "IncludeManagementEvents": True, "DataResources": [],
+                            "ExcludeManagementEventSources": []}]
+_backends_patched = False
+
+
+def patch_backends() -> None:
+    """AWS behaviour in moto's own models (in this process: the in-process mock and a ThreadedMotoServer)."""
+    global _backends_patched
+    if _backends_patched:
+        return
+    from moto.cloudtrail import models
+
+    original = models.Trail.__init__
+
+    def trail_with_default_selector(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        original(self, *args, **kwargs)
+        self.event_selectors = [dict(s) for s in DEFAULT_EVENT_SELECTORS]
+
+    models.Trail.__init__ = trail_with_default_selector
+    _backends_patched = True
+
+
 def install() -> None:
     global _installed
+    patch_backends()
     if not _installed:
         botocore.handlers.BUILTIN_HANDLERS.append(("before-call.*.*", _list_analyzers))
         botocore.handlers.BUILTIN_HANDLERS.append(("before-call.*.*", _remember_trail_name))

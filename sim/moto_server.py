@@ -14,6 +14,9 @@ def free_port() -> int:
 
 
 def start_moto_server() -> tuple[ThreadedMotoServer, str]:
+    from sim import moto_gaps
+
+    moto_gaps.patch_backends()  # AWS's behaviour where moto differs (a new trail's default selector, ...)
     logging.getLogger("werkzeug").setLevel(logging.CRITICAL)  # one access-log line per request otherwise
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)

@@ -158,3 +158,8 @@ def test_a_baseline_that_does_not_parse_or_validate_fails_closed(tmp_path):
         baseline.load(f"file:{broken}", None, REGISTRY)
     with pytest.raises(BaselineError, match=r"is invalid: unknown mode 'lenient'"):
         baseline.load(f"file:{invalid}", None, REGISTRY)
+
+
+def test_the_cis_baseline_audits_every_region():
+    """CIS v3.0 3.3 ("AWS Config is enabled in all regions"), 1.20, 2.2.1, 4.16 and 5.4 are all-region items."""
+    assert baseline.load("cis-aws-foundations-v3", None, REGISTRY).regions.kind.value == "all"

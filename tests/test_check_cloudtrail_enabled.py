@@ -68,8 +68,23 @@ def test_trail_excluding_management_events_fails(run_check):
     assert "records no management events" in result.message
 
 
+def test_a_new_trail_keeps_the_default_selector_and_passes_once_logging(run_check):
+    """CloudTrail User Guide, "Logging management events": a trail logs all management events by default.
+    moto leaves a new trail without selectors; sim.moto_gaps models AWS's default."""
+    bucket = "plain-trail-logs"
+    boto3.client("s3").create_bucket(Bucket=bucket)
+    cloudtrail = boto3.client("cloudtrail", region_name=REGION)
+    cloudtrail.create_trail(Name="plain", S3BucketName=bucket, IsMultiRegionTrail=True)
+    cloudtrail.start_logging(Name="plain")
+    assert cloudtrail.get_event_selectors(TrailName="plain")["EventSelectors"][0]["ReadWriteType"] == "All"
+    assert run_check(CHECK).status is Status.PASS
+
+
 def test_trail_with_empty_event_selectors_records_nothing_and_fails(run_check):
-    create_trail("audit", event_selectors=None)  # moto's default: no selectors at all
+    from moto.cloudtrail.models import cloudtrail_backends
+
+    create_trail("audit")
+    cloudtrail_backends[ACCOUNT_ID][REGION].trails["audit"].event_selectors = []  # not reachable through AWS's API
     result = run_check(CHECK)
     assert result.status is Status.FAIL
     assert "event selectors are empty" in result.message

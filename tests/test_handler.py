@@ -95,7 +95,7 @@ def test_every_problem_in_the_properties_is_reported_at_once(cfn):
 def test_delete_succeeds_at_once_whatever_the_properties(cfn):
     started = time.monotonic()
     invocation = invoke(cfn, "Delete", {"Checks": "not-a-list", "Bogus": True}, physical_id="Preflight-abc")
-    assert time.monotonic() - started < 1.0
+    assert time.monotonic() - started < 10  # no audit and no sleep: crhelper alone would wait 120 s
     assert invocation.response["Status"] == "SUCCESS"
     assert invocation.response["PhysicalResourceId"] == "Preflight-abc"
 

@@ -1,6 +1,7 @@
 """make docs: writes docs/checks.md from the catalogue's metadata. tests/test_docs.py fails when it is stale."""
 from __future__ import annotations
 
+import inspect
 import sys
 from pathlib import Path
 
@@ -31,7 +32,8 @@ def render(registry: Registry) -> str:
                      f"| {m.controls.security_hub or '-'} | {_baselines_of(m.id, registry)} |")
     for check in registry:
         m = check.meta
-        lines += ["", f"## {m.id}", "", f"**{m.title}.**", "",
+        judged = " ".join(inspect.getdoc(inspect.getmodule(check.run)).split())
+        lines += ["", f"## {m.id}", "", f"**{m.title}.**", "", f"How it is judged: {judged}", "",
                   f"- Severity: {m.severity.value}; scope: {m.scope.value}"
                   + (" (evaluated in every audited region)" if m.scope.value == "regional" else ""),
                   f"- Controls: CIS AWS Foundations v3.0 {m.controls.cis_aws_v3 or '-'}; "
@@ -44,7 +46,8 @@ def render(registry: Registry) -> str:
             for p in m.parameters:
                 default = str(p.default).lower() if p.type is bool else p.default
                 stricter = (f"earlier in {', '.join(p.choices)}" if p.choices else p.stricter.value)
-                lines.append(f"| `{p.name}` | {p.type.__name__} | `{default}` | {stricter} | {p.description} |")
+                valid = f" ({p.minimum} to {p.maximum})" if p.type is int else ""
+                lines.append(f"| `{p.name}` | {p.type.__name__}{valid} | `{default}` | {stricter} | {p.description} |")
     return "\n".join(lines) + "\n"
 
 
