@@ -209,8 +209,8 @@ def _fetch(source: str, aws: AwsAccess) -> str:
         bucket, _, key = source[len("s3://"):].partition("/")
         answer = aws.client("s3").get_object(Bucket=bucket, Key=key, Range=f"bytes=0-{MAX_DOCUMENT_BYTES}")
         return _bounded(answer["Body"].read(MAX_DOCUMENT_BYTES + 1), source)
-    raise BaselineError([f"unknown baseline source '{source}': use a name ({', '.join(NAMED)}), "
-                         "file:PATH, ssm:PARAMETER or s3://BUCKET/KEY"])
+    raise BaselineError([f"unknown baseline '{source[:80]}'{validation.suggest(source, NAMED, list_all=False)}: use a name "
+                         f"({', '.join(NAMED)}), file:PATH, ssm:PARAMETER or s3://BUCKET/KEY"])
 
 
 def load(source: str, aws: AwsAccess, registry: Registry) -> Policy:
@@ -233,7 +233,7 @@ def load(source: str, aws: AwsAccess, registry: Registry) -> Policy:
     try:
         return parse(document, registry, source=f"{source} (sha256 {digest})")
     except BaselineError as error:
-        raise BaselineError([f"the baseline {source} is invalid: {p}" for p in error.problems]) from error
+        raise BaselineError(list(error.problems), header=f"the baseline {source} is invalid") from error
 
 
 def parse_document(text: str, source: str) -> Any:

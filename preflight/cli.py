@@ -13,22 +13,54 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import math
+import os
+import re
 import sys
 from typing import Sequence, TextIO
 
-from preflight.errors import PreflightError
+from preflight.errors import PolicyError, PreflightError
 
 DEFAULT_TIMEOUT_S = 120.0
+MAX_TIMEOUT_S = 3600.0
 EXIT_PASS, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 FORMATS = ("table", "json", "junit", "sarif", "markdown", "asff")
+ROLE_ARN = re.compile(r"^arn:aws[a-z-]{0,20}:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
+BASELINE_SCHEMES = ("file:", "ssm:", "s3://")
 
 
 class UsageError(PreflightError):
     """Something the person running the CLI can fix; exits 2 with the message."""
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("preflight")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def _timeout(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {value!r}") from None
+    if not math.isfinite(seconds) or not 0 < seconds <= MAX_TIMEOUT_S:
+        raise argparse.ArgumentTypeError(f"must be more than 0 and at most {MAX_TIMEOUT_S:.0f} seconds, not {value}")
+    return seconds
+
+
+def _role_arn(value: str) -> str:
+    if not ROLE_ARN.match(value):
+        raise argparse.ArgumentTypeError(f"not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME): {value[:80]!r}")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="preflight", description="Audit AWS accounts against a security baseline.")
+    parser.add_argument("--version", action="version", version=f"preflight {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     audit = commands.add_parser("audit", help="run the audit")
     audit.add_argument("--baseline", help="a shipped baseline (minimal, recommended, cis-aws-foundations-v3), "
@@ -38,14 +70,17 @@ def _parser() -> argparse.ArgumentParser:
     audit.add_argument("--regions", help="current, all, or a comma-separated list (default: the baseline's)")
     audit.add_argument("--region", help="the home region (default: the profile's or AWS_REGION)")
     audit.add_argument("--profile", help="AWS named profile")
-    audit.add_argument("--role-arn", action="append", default=[], metavar="ARN",
+    audit.add_argument("--role-arn", action="append", default=[], metavar="ARN", type=_role_arn,
                        help="audit the account of this role (assumed with your credentials); repeat for several")
-    audit.add_argument("--format", choices=FORMATS, default="table")
+    audit.add_argument("--format", choices=FORMATS, default="table", type=str.lower,
+                       help=f"how to write the result: {', '.join(FORMATS)} (default: table)")
     audit.add_argument("--output", metavar="FILE", help="write the result there instead of to standard output")
-    audit.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S,
-                       help="seconds before unfinished checks are reported TIMEOUT")
+    audit.add_argument("--timeout", type=_timeout, default=DEFAULT_TIMEOUT_S,
+                       help=f"seconds before unfinished checks are reported TIMEOUT (default {DEFAULT_TIMEOUT_S:.0f}, "
+                            f"at most {MAX_TIMEOUT_S:.0f})")
     checks = commands.add_parser("checks", help="list the catalogue")
-    checks.add_argument("--format", choices=("table", "json"), default="table")
+    checks.add_argument("--format", choices=("table", "json"), default="table", type=str.lower,
+                        help="table or json (default: table)")
     explain = commands.add_parser("explain", help="everything about one check")
     explain.add_argument("check_id", metavar="CHECK")
     validate = commands.add_parser("validate", help="validate a baseline without running it")
@@ -100,6 +135,9 @@ def _session(profile: str | None, region: str | None):
     import boto3
     from botocore.exceptions import BotoCoreError
 
+    # botocore reads AWS_DEFAULT_REGION only; Lambda and the newer SDKs set AWS_REGION, which wins over the
+    # profile's region as it does in those SDKs.
+    region = region or os.environ.get("AWS_REGION") or None
     try:
         return boto3.Session(profile_name=profile, region_name=region)
     except BotoCoreError as error:
@@ -119,8 +157,8 @@ def _account_in(role_arn: str) -> str:
     from preflight.aws import account_in_arn
 
     account = account_in_arn(role_arn)
-    if account is None:
-        raise UsageError(f"--role-arn {role_arn!r} is not a role ARN (arn:aws:iam::ACCOUNT:role/NAME)")
+    if account is None or not ROLE_ARN.match(role_arn):
+        raise UsageError(f"--role-arn {role_arn[:80]!r} is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)")
     return account
 
 
@@ -177,6 +215,9 @@ def _audit(args: argparse.Namespace, registry, err: TextIO) -> tuple[int, str]:
     from preflight.progress import Progress
     from preflight.runner import Deadline
 
+    if args.output:
+        _check_writable(args.output)
+    source = baseline.configured_source() if args.baseline is None else _baseline_source(args.baseline, registry)
     session = _session(args.profile, args.region)
     if not session.region_name:
         raise UsageError("no AWS region is configured: pass --region or set AWS_REGION")
@@ -187,7 +228,6 @@ def _audit(args: argparse.Namespace, registry, err: TextIO) -> tuple[int, str]:
         (_account_in(arn), AwsAccess(_assumed(session, arn, home), region=home, account_id=_account_in(arn)))
         for arn in args.role_arn]
 
-    source = baseline.configured_source() if args.baseline is None else args.baseline
     overrides: dict = {}
     if args.mode:
         overrides["Mode"] = args.mode
@@ -201,13 +241,20 @@ def _audit(args: argparse.Namespace, registry, err: TextIO) -> tuple[int, str]:
     if policy.regions.names:
         _check_regions_enabled(policy.regions.names, accesses)
 
+    import logging
+
     progress = Progress(err)
+    log_handler = progress.log_handler()  # log lines go above the progress line, never into it
+    logging.getLogger().addHandler(log_handler)
     deadline = Deadline.after(args.timeout)
     several = len(accesses) > 1
-    audits = [spawn(run_audit, policy, aws, deadline, None, _AccountProgress(progress, f"{account}:" if several else ""))
-              for account, aws in accesses]
-    reports = [job.result() for job in audits]
-    progress.close()
+    try:
+        audits = [spawn(run_audit, policy, aws, deadline, None,
+                        _AccountProgress(progress, f"{account}:" if several else "")) for account, aws in accesses]
+        reports = [job.result() for job in audits]
+    finally:
+        logging.getLogger().removeHandler(log_handler)
+        progress.close()
 
     fmt = Format(args.format)
     colour = fmt is Format.TABLE and not args.output and sys.stdout.isatty()
@@ -221,6 +268,30 @@ def _audit(args: argparse.Namespace, registry, err: TextIO) -> tuple[int, str]:
                   f" - {fmt.value} written to {args.output}\n")
         text = ""
     return (EXIT_FAIL if blocked else EXIT_PASS), text
+
+
+def _check_writable(path: str) -> None:
+    """Before the audit runs: a result that cannot be written would throw the whole audit away."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        raise UsageError(f"--output {path} is a folder; name a file in it")
+    if not os.path.isdir(folder):
+        raise UsageError(f"--output {path}: the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK) or (os.path.exists(path) and not os.access(path, os.W_OK)):
+        raise UsageError(f"--output {path}: not allowed to write there")
+
+
+def _baseline_source(value: str, registry) -> str:
+    """A shipped name, file:/ssm:/s3:// as given; a plain path to a file becomes file:PATH; anything else is
+    a name that does not exist (with the closest one)."""
+    from preflight import baseline, validation
+
+    if baseline.named_baseline(value, registry) is not None or value.startswith(BASELINE_SCHEMES):
+        return value
+    if os.sep in value or value.endswith((".yaml", ".yml", ".json")) or os.path.exists(value):
+        return f"file:{os.path.abspath(value)}"
+    raise UsageError(f"unknown baseline '{value[:80]}'{validation.suggest(value, baseline.NAMED, list_all=False)}: use a name "
+                     f"({', '.join(baseline.NAMED)}), a file path, ssm:PARAMETER or s3://BUCKET/KEY")
 
 
 def _check_regions_enabled(names: Sequence[str], accesses) -> None:
@@ -269,30 +340,49 @@ def _explain(check_id: str, registry) -> str:
              f"IAM actions:   {', '.join(meta.iam_actions)}"]
     if meta.parameters:
         lines += ["", "Parameters:"]
-        lines += [f"  {p.name} = {json.dumps(p.default)}  ({p.type.__name__}; stricter: {p.stricter.value})  "
-                  f"{p.description}" for p in meta.parameters]
+        lines += [f"  {p.name} = {json.dumps(p.default)}  ({_parameter_in_words(p)})  {p.description}"
+                  for p in meta.parameters]
     lines += ["", "How to fix:", f"  {meta.remediation}", f"  {meta.remediation_url}"]
     return "\n".join(lines) + "\n"
 
 
+def _parameter_in_words(parameter) -> str:
+    from preflight.model import Stricter
+
+    if parameter.choices:
+        kind = f"one of {', '.join(parameter.choices)}"
+    elif parameter.type is int:
+        kind = f"a whole number from {parameter.minimum} to {parameter.maximum}"
+    elif parameter.type is bool:
+        kind = "true or false"
+    else:
+        kind = "text"
+    stricter = {Stricter.HIGHER: "a higher number is stricter", Stricter.LOWER: "a lower number is stricter",
+                Stricter.TRUE: "true is stricter", Stricter.FALSE: "false is stricter",
+                Stricter.EARLIER_CHOICE: "each choice is stricter than the ones after it"}[parameter.stricter]
+    return f"{kind}; {stricter}"
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def _validate(source: str, args: argparse.Namespace, registry) -> str:
     import datetime
-    import os
 
     from preflight import baseline
     from preflight.aws import AwsAccess
 
-    if os.path.exists(source) and ":" not in source.split(os.sep)[0]:
-        source = f"file:{os.path.abspath(source)}"
+    source = _baseline_source(source, registry)
     aws = None
     if source.startswith(("ssm:", "s3://")):
         aws = AwsAccess(_session(args.profile, args.region))
     policy = baseline.load(source, aws, registry)
     expired = [e for e in policy.exemptions if e.expires < datetime.date.today()]
     regional = sum(1 for s in policy.selections if s.check.meta.scope.value == "regional")
-    return (f"{source}: valid. {len(policy.selections)} checks ({regional} regional), mode {policy.mode.value}, "
-            f"on_error {policy.on_error.value}, fail_on {policy.fail_on.value}, regions {policy.regions.describe()}, "
-            f"{len(policy.exemptions)} exemptions ({len(expired)} expired), overrides "
+    return (f"{source}: valid. {_plural(len(policy.selections), 'check')} ({regional} regional), mode "
+            f"{policy.mode.value}, on_error {policy.on_error.value}, fail_on {policy.fail_on.value}, regions "
+            f"{policy.regions.describe()}, {_plural(len(policy.exemptions), 'exemption')} ({len(expired)} expired), overrides "
             f"{'allowed' if policy.allow_overrides else 'refused'}, reports: "
             f"{', '.join(policy.reports.configured) or 'none'}.\n")
 
@@ -345,6 +435,13 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         code, text = _audit(args, registry, err)
         out.write(text)
         return code
+    except PolicyError as error:  # one header, one problem a line
+        if len(error.problems) == 1 and not error.header:
+            err.write(f"preflight: {error.problems[0]}\n")
+        else:
+            err.write(f"preflight: {error.header or 'invalid options'}:\n")
+            err.writelines(f"  - {problem}\n" for problem in error.problems)
+        return EXIT_USAGE
     except PreflightError as error:
         err.write(f"preflight: {error}\n")
         return EXIT_USAGE

@@ -18,9 +18,10 @@ class PreflightError(Exception):
 class PolicyError(PreflightError):
     """Invalid audit properties. Carries every problem found, each naming the offending entry."""
 
-    def __init__(self, problems: list[str]):
+    def __init__(self, problems: list[str], header: str = ""):
         self.problems = tuple(problems)
-        super().__init__("; ".join(problems))
+        self.header = header  # what the problems are about ("the baseline file:x.yaml is invalid")
+        super().__init__((f"{header}: " if header else "") + "; ".join(problems))
 
 
 class SetupError(PreflightError):

@@ -2,6 +2,7 @@
 the output is not a terminal (a pipe or a CI log gets only the result)."""
 from __future__ import annotations
 
+import logging
 import threading
 from typing import TextIO
 
@@ -31,6 +32,22 @@ class Progress:
             self._waiting.pop(label, None)
             self._done += 1
             self._draw()
+
+    def above(self, text: str) -> None:
+        """A line (a log record) printed above the progress line, which is then drawn again."""
+        with self._lock:
+            self._stream.write(("\r\033[K" if self._enabled else "") + text + "\n")
+            self._draw()
+
+    def log_handler(self) -> logging.Handler:
+        progress = self
+
+        class AboveProgress(logging.Handler):
+            def emit(self, record: logging.LogRecord) -> None:
+                progress.above(f"{record.levelname.lower()}: {record.getMessage()}")
+
+        handler = AboveProgress(logging.WARNING)
+        return handler
 
     def close(self) -> None:
         if self._enabled:

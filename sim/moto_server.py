@@ -13,12 +13,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_moto_server() -> tuple[ThreadedMotoServer, str]:
+def start_moto_server(port: int | None = None) -> tuple[ThreadedMotoServer, str]:
     from sim import moto_gaps
 
     moto_gaps.patch_backends()  # AWS's behaviour where moto differs (a new trail's default selector, ...)
     logging.getLogger("werkzeug").setLevel(logging.CRITICAL)  # one access-log line per request otherwise
-    port = free_port()
+    port = port or free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     return server, f"http://127.0.0.1:{port}"

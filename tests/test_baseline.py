@@ -140,7 +140,7 @@ def test_loaded_from_ssm_and_from_s3():
     ("ssm:/missing", "the baseline ssm:/missing could not be fetched (ParameterNotFound"),
     ("s3://nobucket/x.yaml", "the baseline s3://nobucket/x.yaml could not be fetched (NoSuchBucket"),
     ("file:/nonexistent.yaml", "the baseline file:/nonexistent.yaml could not be fetched (FileNotFoundError"),
-    ("strict", "unknown baseline source 'strict'"),
+    ("strict", "unknown baseline 'strict'"),
 ])
 def test_a_baseline_that_cannot_be_fetched_fails_closed(source, expected):
     from preflight.aws import AwsAccess

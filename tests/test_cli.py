@@ -228,7 +228,7 @@ def test_validate_a_baseline_file(tmp_path):
                     "approved_by: me, expires: 2020-01-01}\n")
     bad.write_text("checks: [cloudtrail-enabeld]\n")
     code, out, _ = run("validate", str(good))
-    assert code == 0 and "valid. 4 checks (1 regional), mode enforce" in out and "1 exemptions (1 expired)" in out
+    assert code == 0 and "valid. 4 checks (1 regional), mode enforce" in out and "1 exemption (1 expired)" in out
     code, _, err = run("validate", str(bad))
     assert code == 2 and "unknown check 'cloudtrail-enabeld' (did you mean 'cloudtrail-enabled'?)" in err
     assert run("validate", "recommended")[0] == 0
