@@ -132,14 +132,15 @@ def _in_words(error: Exception, doing: str) -> str:
 
 
 def _session(profile: str | None, region: str | None):
-    import boto3
     from botocore.exceptions import BotoCoreError
+
+    from preflight.aws import new_session
 
     # botocore reads AWS_DEFAULT_REGION only; Lambda and the newer SDKs set AWS_REGION, which wins over the
     # profile's region as it does in those SDKs.
     region = region or os.environ.get("AWS_REGION") or None
     try:
-        return boto3.Session(profile_name=profile, region_name=region)
+        return new_session(profile_name=profile, region_name=region)
     except BotoCoreError as error:
         raise UsageError(_in_words(error, "opening the profile")) from error
 
@@ -163,15 +164,16 @@ def _account_in(role_arn: str) -> str:
 
 
 def _assumed(session, role_arn: str, region: str):
-    import boto3
     from botocore.exceptions import BotoCoreError, ClientError
+
+    from preflight.aws import new_session
 
     try:
         credentials = session.client("sts").assume_role(RoleArn=role_arn, RoleSessionName="preflight")["Credentials"]
     except (BotoCoreError, ClientError) as error:
         raise UsageError(f"could not assume {role_arn}: " + _in_words(error, "assuming the role")) from error
-    return boto3.Session(aws_access_key_id=credentials["AccessKeyId"], aws_secret_access_key=credentials["SecretAccessKey"],
-                         aws_session_token=credentials["SessionToken"], region_name=region)
+    return new_session(aws_access_key_id=credentials["AccessKeyId"], aws_secret_access_key=credentials["SecretAccessKey"],
+                       aws_session_token=credentials["SessionToken"], region_name=region)
 
 
 # --- audit -----------------------------------------------------------------------------------------------

@@ -36,8 +36,15 @@ def _loopback_only(sock: socket.socket, address) -> None:
 @pytest.fixture(autouse=True)
 def _no_network_and_moto(monkeypatch):
     monkeypatch.setattr(socket.socket, "connect", _loopback_only)
+    import boto3
+
+    from preflight.aws import new_session
+
     moto_gaps.reset()
     with mock_aws():
+        # moto clears boto3's default session for each test; one with the process's shared model loader spares
+        # every test from parsing endpoints.json and the service models again.
+        boto3.DEFAULT_SESSION = new_session()
         yield
 
 

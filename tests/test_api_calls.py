@@ -4,12 +4,10 @@ from __future__ import annotations
 import json
 from collections import Counter
 
-import boto3
-
 from checks import ALL_CHECKS
 from preflight import baseline
 from preflight.audit import run_audit
-from preflight.aws import AwsAccess
+from preflight.aws import AwsAccess, new_session
 from preflight.registry import default_registry
 from preflight.runner import Deadline
 from sim.account import make_fully_compliant
@@ -19,7 +17,7 @@ REGIONS = ("us-east-1", "eu-west-1", "ap-southeast-2")
 
 
 def audit_recording_calls(regions, *, compliant: bool = True) -> Counter:
-    session = boto3.Session(region_name=REGION)
+    session = new_session(region_name=REGION)
     calls: Counter = Counter()
 
     def record(model, params, context, **_):

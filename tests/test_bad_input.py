@@ -16,7 +16,7 @@ json_values = st.recursive(
 )
 property_keys = st.sampled_from(["Checks", "Mode", "Revision", "ServiceTimeout", "Check", "mode", "ÜberCheck", ""]) | st.text(max_size=15)
 properties = st.dictionaries(property_keys, json_values, max_size=6) | json_values
-FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+FUZZ = settings(max_examples=75, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
 def call(cfn, request, *, with_context: bool = True) -> list[dict]:

@@ -271,7 +271,7 @@ def test_live_progress_on_a_terminal_and_none_in_a_pipe(account_without_root_mfa
     run_audit(policy, AwsAccess(region="us-east-1", account_id="123456789012"), Deadline.after(10), observer=progress)
     progress.close()
     drawn = terminal.getvalue()
-    assert "0/4 checks done; waiting: cloudtrail-enabled" in drawn or "1/4 checks done; waiting:" in drawn
+    assert re.search(r"\d/\d checks done; waiting: [a-z]", drawn)  # how far it got depends on thread timing
     assert "4/4 checks done" in drawn and drawn.endswith("\r\033[K")
     assert run("audit")[2] == ""  # in a pipe: nothing but the result
 

@@ -5,7 +5,7 @@ import boto3
 import pytest
 
 from preflight import handler
-from preflight.aws import AwsAccess
+from preflight.aws import AwsAccess, new_session
 from sim.account import create_trail, make_compliant
 from sim.cloudformation import ACCOUNT_ID, REGION
 from sim.faults import BlackHole, slow_region, storm
@@ -15,7 +15,7 @@ from tests.handler_support import invoke
 @pytest.fixture
 def session(monkeypatch):
     """The handler's AWS access, built on a session the test can attach faults to."""
-    session = boto3.Session(region_name=REGION)
+    session = new_session(region_name=REGION)
     monkeypatch.setattr(handler, "_aws", AwsAccess(session, account_id=ACCOUNT_ID))
     return session
 
@@ -51,7 +51,7 @@ def test_access_denied_on_one_service_fails_only_that_check(cfn, session):
 def test_a_call_hanging_at_the_socket_times_out_and_the_stack_still_gets_its_answer(cfn, monkeypatch):
     hole = BlackHole()
     monkeypatch.setenv("AWS_ENDPOINT_URL", hole.url)
-    monkeypatch.setattr(handler, "_aws", AwsAccess(boto3.Session(region_name=REGION), account_id=ACCOUNT_ID))
+    monkeypatch.setattr(handler, "_aws", AwsAccess(new_session(region_name=REGION), account_id=ACCOUNT_ID))
     try:
         invocation = invoke(cfn, "Create", {"Checks": ["root-account-mfa-enabled"]}, remaining_s=3)
         response = answered_in_time(invocation)

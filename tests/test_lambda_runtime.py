@@ -15,6 +15,15 @@ import pytest
 
 from sim.account import make_compliant, set_root_mfa
 from sim.cloudformation import event
+from sim.lambda_runtime import LambdaFunction
+from sim.moto_server import client_environment
+
+
+@pytest.fixture(scope="module")
+def warm(task_root, runtime_root, moto_endpoint, response_server):
+    """One execution environment kept warm across this module's plain scenarios, as Lambda keeps one."""
+    with LambdaFunction(task_root, runtime_root, env=client_environment(moto_endpoint)) as function:
+        yield function
 
 
 def answered(cfn, function, request: dict, timeout_s: float = 30.0) -> dict:
@@ -29,18 +38,18 @@ def answered(cfn, function, request: dict, timeout_s: float = 30.0) -> dict:
     return arrived[0].body
 
 
-def test_a_create_in_a_compliant_account_succeeds(cfn, lambda_function):
+def test_a_create_in_a_compliant_account_succeeds(cfn, warm):
     make_compliant()
-    response = answered(cfn, lambda_function(), event("Create", cfn.url("c1")))
+    response = answered(cfn, warm, event("Create", cfn.url("c1")))
     assert response["Status"] == "SUCCESS", response["Reason"]
     assert response["Data"]["Verdict"] == "PASS"
     assert response["PhysicalResourceId"].startswith("Preflight-")
 
 
-def test_a_create_in_a_failing_account_fails_naming_the_check(cfn, lambda_function):
+def test_a_create_in_a_failing_account_fails_naming_the_check(cfn, warm):
     make_compliant()
     set_root_mfa(False)
-    response = answered(cfn, lambda_function(), event("Create", cfn.url("c2")))
+    response = answered(cfn, warm, event("Create", cfn.url("c2")))
     assert response["Status"] == "FAILED"
     assert response["Reason"] == "FAIL: root-account-mfa-enabled: The root user has no MFA device."
 
@@ -55,9 +64,9 @@ def test_the_memory_size_string_from_the_runtime_is_read_as_a_number(cfn, lambda
     assert "the auditor has 128 MiB. Raise its MemorySize to" in response["Reason"]
 
 
-def test_updates_in_one_warm_container_rerun_the_audit_and_a_rollback_succeeds(cfn, lambda_function):
+def test_updates_in_one_warm_container_rerun_the_audit_and_a_rollback_succeeds(cfn, warm):
     make_compliant()
-    function = lambda_function()
+    function = warm
     created = answered(cfn, function, event("Create", cfn.url("u1"), {"Revision": "1"}))
     assert created["Status"] == "SUCCESS"
     set_root_mfa(False)
@@ -70,8 +79,8 @@ def test_updates_in_one_warm_container_rerun_the_audit_and_a_rollback_succeeds(c
     assert rollback["Status"] == "SUCCESS"
 
 
-def test_a_delete_succeeds_at_once_with_its_own_id(cfn, lambda_function):
-    function = lambda_function()
+def test_a_delete_succeeds_at_once_with_its_own_id(cfn, warm):
+    function = warm
     answered(cfn, function, event("Create", cfn.url("warm-up")))  # the cold start is not the Delete's
     started = time.monotonic()
     response = answered(cfn, function, event("Delete", cfn.url("d1"), physical_id="Preflight-0123456789abcdef"))
@@ -80,8 +89,8 @@ def test_a_delete_succeeds_at_once_with_its_own_id(cfn, lambda_function):
     assert response["PhysicalResourceId"] == "Preflight-0123456789abcdef"
 
 
-def test_a_malformed_event_is_answered_and_never_raised_to_lambda(cfn, lambda_function):
-    function = lambda_function()
+def test_a_malformed_event_is_answered_and_never_raised_to_lambda(cfn, warm):
+    function = warm
     request = event("Create", cfn.url("bad"))
     del request["StackId"]
     response = answered(cfn, function, request)
@@ -90,16 +99,17 @@ def test_a_malformed_event_is_answered_and_never_raised_to_lambda(cfn, lambda_fu
     for garbage in ([], "Create", None, {"RequestType": "Create"}):  # nothing to answer: logged, never raised
         invocation = function.invoke(garbage, 10)
         assert invocation.outcome is not None and invocation.outcome.kind == "response"
-    assert len(cfn.received) == 1
+    assert len(cfn.received) == 1  # only the malformed event with a ResponseURL was answered
 
 
-def test_a_forged_invoke_is_neither_audited_nor_answered(cfn, lambda_function):
-    function = lambda_function()
+def test_a_forged_invoke_is_neither_audited_nor_answered(cfn, warm):
+    function = warm
+    audits_before = function.log.count('"event": "audit"')
     invocation = function.invoke(event("Create", "https://attacker.example/collect?X-Amz-Signature=1"), 10)
     assert invocation.outcome.kind == "response"
     assert cfn.received == []
     assert "refusing a request whose ResponseURL (host attacker.example)" in function.log
-    assert '"event": "audit"' not in function.log
+    assert function.log.count('"event": "audit"') == audits_before  # nothing was audited
 
 
 def test_a_broken_deploy_still_answers_every_request(cfn, lambda_function, task_root, tmp_path):

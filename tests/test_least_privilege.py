@@ -8,7 +8,7 @@ import time
 import boto3
 
 from checks import ALL_CHECKS
-from preflight.aws import AwsAccess
+from preflight.aws import AwsAccess, new_session
 from preflight.context import CheckContext
 from preflight.policy import Regions, RegionsKind, Selection
 from preflight.runner import ENGINE_IAM_ACTIONS, audited_regions
@@ -30,7 +30,7 @@ class CallRecorder:
     """Runs checks one at a time on one session, noting the IAM action of every AWS call each one makes."""
 
     def __init__(self) -> None:
-        session = boto3.Session(region_name=REGION)
+        session = new_session(region_name=REGION)
         # First in line, and as specific as the stand-ins in sim.moto_gaps, so no answer skips the record.
         session.events.register_first("before-call.*.*", self._record)
         self.aws = AwsAccess(session, region=REGION, account_id=ACCOUNT_ID)
@@ -64,7 +64,7 @@ def test_each_check_calls_exactly_the_actions_it_declares():
 
 
 def test_the_engine_declares_the_region_lookup_it_makes():
-    session = boto3.Session(region_name=REGION)
+    session = new_session(region_name=REGION)
     actions: set[str] = set()
     session.events.register_first("before-call.*.*", lambda model, **_: actions.add(
         iam_action(model.service_model.service_name, model.name)))
