@@ -2,7 +2,8 @@
 CloudTrail.4), KMS encryption (CIS 3.5, CloudTrail.2) and recent delivery to CloudWatch Logs (CloudTrail.5).
 
 Each trail is judged once, in its home region: the trails DescribeTrails returns from the audit's home region
-with shadow trails - every multi-region trail, and the home region's single-region trails. An organization
+with shadow trails - every multi-region trail, and the home region's single-region trails - and the
+single-region trails homed in the audit's other regions (`regions: all` reaches every trail). An organization
 trail owned by another account is out of this account's hands: noted, never failed. With no trail of its
 own, the account is NOT_APPLICABLE when an organization trail covers it, and FAILs otherwise.
 """
@@ -11,7 +12,9 @@ from __future__ import annotations
 import datetime
 from typing import Callable
 
-from checks.trails import CLOUDTRAIL_READ_ACTIONS, TrailAssessment, assessment_futures, trail_status
+from checks.trails import (
+    CLOUDTRAIL_READ_ACTIONS, TrailAssessment, assessment_futures, trail_status, trails_homed_in_other_regions,
+)
 from preflight.context import CheckContext
 from preflight.errors import EvaluationError
 from preflight.model import (
@@ -27,7 +30,7 @@ def _quoted(trails: list[TrailAssessment]) -> str:
 
 def judge(ctx: CheckContext, has_it: Callable[[TrailAssessment], bool], setting: str) -> Result:
     """PASS when every trail this account owns has the setting (a noun phrase: "log file validation")."""
-    trails = [f.result() for f in assessment_futures(ctx)]
+    trails = [f.result() for f in assessment_futures(ctx)] + trails_homed_in_other_regions(ctx)
     owned = [t for t in trails if t.owner_account == ctx.account_id]
     foreign = [t for t in trails if t.owner_account != ctx.account_id]
     notes = [f"organization trail '{t.name}' belongs to account {t.owner_account}: its settings are that "

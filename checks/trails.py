@@ -198,6 +198,19 @@ def assessment_futures(ctx: CheckContext) -> list[Future]:
     return ctx.remember(("cloudtrail", "assessments"), lambda: [spawn(assess, ctx, t) for t in trails])
 
 
+def trails_homed_in_other_regions(ctx: CheckContext) -> list[TrailAssessment]:
+    """Single-region trails homed in the audit's other regions, which the home region's DescribeTrails does not
+    list (multi-region trails it lists as shadow trails). Once per audit and region."""
+    def in_region(region: str) -> list[TrailAssessment]:
+        def fetch() -> list[TrailAssessment]:
+            listed = ctx.client("cloudtrail", region).describe_trails(includeShadowTrails=False)["trailList"]
+            return [assess(ctx, t) for t in listed if not t.get("IsMultiRegionTrail") and t.get("HomeRegion") == region]
+        return ctx.remember(("cloudtrail", "homed_in", region), fetch)
+
+    others = [r for r in ctx.audited_regions() if r != ctx.home_region]
+    return [trail for trails in fan_out(in_region, others) for trail in trails]
+
+
 def problems_of(trail: TrailAssessment, read_write_type: str = "All", organization_trail_suffices: bool = True
                 ) -> list[str]:
     """Why this trail does not satisfy cloudtrail-enabled; empty when it does."""

@@ -102,3 +102,11 @@ def test_a_member_covered_only_by_its_organization_trail_is_not_applicable(run_c
     assert result.status is Status.NOT_APPLICABLE
     assert result.message == ("This account owns no trail; organization trail 'org-trail' of account "
                               "999999999999 covers it.")
+
+
+def test_a_single_region_trail_homed_in_another_audited_region_is_judged_too(run_check):
+    create_trail("audit", **FULL)
+    create_trail("eu-local", region="eu-west-1", multi_region=False)
+    assert run_check(settings.LOG_FILE_VALIDATION).status is Status.PASS  # eu-west-1 is not audited
+    result = run_check(settings.LOG_FILE_VALIDATION, regions=("us-east-1", "eu-west-1"))
+    assert result.message == "Trail 'eu-local' has no log file validation (1 of 2 trails)."
