@@ -3,10 +3,13 @@ from __future__ import annotations
 
 import logging
 
+from preflight import hook
+from preflight.invocation import SafeContext
 from preflight.protocol import GuardedResource
 
 logger = logging.getLogger(__name__)
 helper = GuardedResource()
+verdicts = hook.VerdictCache()  # the hook's recent verdicts, per warm container
 
 try:  # anything broken below is answered FAILED (Create/Update) or SUCCESS (Delete), never silence
     from preflight import tracing
@@ -23,10 +26,15 @@ except Exception as error:  # noqa: BLE001 - crhelper's init-failure path
 _aws: "AwsAccess | None" = None  # one session and its clients per container, made on first use
 
 
-def _audit(event, context):
+def _access(context: SafeContext) -> "AwsAccess":
     global _aws
     if _aws is None:  # the account from the function's own ARN, no STS call; without one AwsAccess asks STS
         _aws = AwsAccess(account_id=account_of_function(context.invoked_function_arn))
+    return _aws
+
+
+def _audit(event, context):
+    _access(context)
     result = answer(event, context, _aws, registry, baselines)
     helper.Data.update(result.data)
     helper.Reason = result.reason
@@ -43,8 +51,28 @@ helper.create(_audit)
 helper.update(_audit)
 
 
+def _answer_hook(event, context):
+    safe = SafeContext(context)
+    if helper._init_failed:  # noqa: SLF001 - the import failure crhelper recorded
+        error = helper._init_failed  # noqa: SLF001
+        return hook.failure(str(event.get("clientRequestToken", ""))[:hook.MAX_TOKEN_CHARS],
+                            f"The preflight auditor failed to start ({type(error).__name__}: {error}); see its log.")
+    return hook.answer(event, safe.remaining_s(), _access(safe), registry, baselines, verdicts)
+
+
 def handler(event, context):
+    """One function, two front doors, told apart by the request's shape: a CloudFormation Lambda Hook request
+    is answered by the return value; a custom-resource event by a PUT to its ResponseURL."""
     try:
+        if hook.is_hook_request(event):
+            return _answer_hook(event, context)
+        if not (isinstance(event, dict) and ("RequestType" in event or "ResponseURL" in event)):
+            logger.error("neither a custom-resource event nor a Lambda Hook request; nothing to answer")
+            return {"error": "preflight answers CloudFormation custom-resource events and Lambda Hook requests only"}
         helper(event, context)
     except BaseException as error:  # nothing escapes: Lambda would count an error and retry the invocation
         logger.error("the handler failed unexpectedly (%s); see the preceding log lines", type(error).__name__)
+        if hook.is_hook_request(event):
+            return hook.failure(str(event.get("clientRequestToken", ""))[:hook.MAX_TOKEN_CHARS],
+                                f"The preflight auditor failed unexpectedly ({type(error).__name__}).")
+    return None

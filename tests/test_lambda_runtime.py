@@ -146,3 +146,20 @@ def test_a_hanging_aws_call_is_answered_before_the_runtime_deadline(cfn, lambda_
     assert invocation.outcome.at * 1000 < invocation.deadline_ms, "the answer came after Lambda's deadline"
     assert response["Status"] == "FAILED"
     assert response["Reason"].startswith("FAIL: root-account-mfa-enabled (TIMEOUT): did not finish within")
+
+
+def test_a_hook_request_is_answered_by_the_return_value(warm):
+    """A Lambda Hook reads the function's response (synchronous invoke), not a ResponseURL."""
+    import json
+    from pathlib import Path
+
+    make_compliant()
+    set_root_mfa(False)
+    request = json.loads((Path(__file__).parent / "events" / "hook-stack-create.json").read_text())
+    invocation = warm.invoke(request, 30)
+    assert invocation.outcome.kind == "response"
+    response = invocation.outcome.body
+    assert (response["hookStatus"], response["errorCode"]) == ("FAILED", "NonCompliant")
+    assert response["clientRequestToken"] == request["clientRequestToken"]
+    assert any(a["annotationName"] == "root-account-mfa-enabled" and a["status"] == "FAILED"
+               for a in response["annotations"])
