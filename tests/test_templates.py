@@ -106,3 +106,42 @@ def test_the_service_catalog_launch_role_may_invoke_the_named_auditor_only():
                   for s in p["PolicyDocument"]["Statement"]}
     assert statements["RunThePreflightAudit"]["Resource"] == {
         "Fn::Sub": "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:${PreflightFunctionName}"}
+
+
+HOOK_TEMPLATE = ROOT / "cfn" / "preflight-hook.yaml"
+
+
+def test_the_hook_invokes_the_auditor_and_may_do_nothing_else():
+    resources = load(HOOK_TEMPLATE)["Resources"]
+    role = resources["HookExecutionRole"]["Properties"]
+    [trust] = role["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Principal"] == {"Service": "hooks.cloudformation.amazonaws.com"}
+    [policy] = role["Policies"]
+    [statement] = policy["PolicyDocument"]["Statement"]
+    token = {"Fn::If": ["FromExport", {"Fn::ImportValue": {"Fn::Sub": "${AuditorStackName}-ServiceToken"}},
+                        {"Ref": "AuditorServiceToken"}]}
+    assert (statement["Action"], statement["Resource"]) == ("lambda:InvokeFunction", token)
+    hook = resources["AccountGate"]
+    assert hook["Type"] == "AWS::CloudFormation::LambdaHook"
+    assert hook["Properties"]["LambdaFunction"] == token
+
+
+def test_the_hook_warns_first_and_never_gates_the_auditor_or_remediation_stacks():
+    template = load(HOOK_TEMPLATE)
+    parameters, hook = template["Parameters"], template["Resources"]["AccountGate"]["Properties"]
+    assert parameters["FailureMode"]["Default"] == "WARN"
+    assert hook["FailureMode"] == {"Ref": "FailureMode"}
+    excluded = parameters["ExcludedStackNames"]["Default"].split(",")
+    assert {"preflight", "preflight-hook"} <= set(excluded) and any(n.startswith("preflight-remediation") for n in excluded)
+    assert hook["StackFilters"]["StackNames"] == {"Exclude": {"Ref": "ExcludedStackNames"}}
+    assert hook["TargetOperations"] == {"Fn::If": ["WithChangeSets", ["STACK", "CHANGE_SET"], ["STACK"]]}
+
+
+def test_the_stackset_can_roll_the_hook_out_with_the_auditor():
+    resources = load(ROOT / "cfn" / "preflight-stackset.yaml")["Resources"]
+    hook = resources["PreflightHookStackSet"]
+    assert hook["Condition"] == "WithHook" and hook["DependsOn"] == "PreflightStackSet"
+    passed = {p["ParameterKey"]: p["ParameterValue"] for p in hook["Properties"]["Parameters"]}
+    assert passed["AuditorStackName"] == ""  # generated stack names: the function comes from the SSM parameter
+    assert set(passed) <= set(load(HOOK_TEMPLATE)["Parameters"])
+    assert "StackSet-preflight-*" in passed["ExcludedStackNames"]
