@@ -30,6 +30,10 @@ from sim.environment import use_simulated_aws  # noqa: E402
 
 use_simulated_aws("bench")
 
+from sim import moto_gaps  # noqa: E402
+
+moto_gaps.install()  # AWS's behaviour where moto differs (a new trail's default selector, ...), before any session
+
 calls: list[str] = []
 
 
@@ -80,6 +84,43 @@ def warm_audits() -> dict[str, float]:
     }
 
 
+BURST = 100
+
+
+def hook_burst() -> dict[str, float]:
+    """100 stack operations arriving at once at one warm function through the Lambda Hook: with the default
+    30 s verdict reuse, and with reuse off (an audit per operation). Answer times are each request's time in
+    the handler (requests are answered one after another, as one execution environment does)."""
+    import json as _json
+
+    from moto import mock_aws
+
+    from preflight import handler as module, hook
+    from sim.account import make_compliant
+    from sim.cloudformation import FakeLambdaContext
+
+    request = _json.loads(open("tests/events/hook-stack-create.json").read())
+    figures: dict[str, float] = {}
+    with mock_aws():
+        make_compliant()
+        module.handler(request, FakeLambdaContext(60))  # cold: the session and clients
+        for name, ttl in (("reuse", 30.0), ("no_reuse", 0.0)):
+            module.verdicts = hook.VerdictCache(ttl_s=ttl)
+            calls.clear()
+            times = []
+            for _ in range(BURST):
+                started = time.monotonic()
+                answer = module.handler(request, FakeLambdaContext(60))
+                times.append(time.monotonic() - started)
+                assert answer["hookStatus"] == "SUCCESS", answer
+            times.sort()
+            figures[f"{name}_calls"] = len(calls)
+            figures[f"{name}_p50_ms"] = times[len(times) // 2] * 1000
+            figures[f"{name}_p95_ms"] = times[int(len(times) * 0.95)] * 1000
+            figures[f"{name}_total_s"] = sum(times)
+    return figures
+
+
 def full_catalogue() -> dict[str, float]:
     """Every check, in one region and then in every enabled region, warm, engine only."""
     from moto import mock_aws
@@ -91,10 +132,8 @@ def full_catalogue() -> dict[str, float]:
     from preflight.registry import default_registry
     from preflight.runner import Deadline, audited_regions
     from preflight.policy import Regions, RegionsKind
-    from sim import moto_gaps
     from sim.account import make_fully_compliant
 
-    moto_gaps.install()
     registry = default_registry()
     figures: dict[str, float] = {}
     with mock_aws():
@@ -174,6 +213,7 @@ def main() -> None:
     margins = measure_margins()  # before the latency hook: the function's own process has none anyway
     install_latency()
     warm = warm_audits()
+    burst = hook_burst()
     full = full_catalogue()
     print(f"preflight bench ({LATENCY_S * 1000:.0f} ms added to every AWS call; medians of {WARM_RUNS} warm runs)")
     print(f"  warm audit, checks in parallel:        {warm['parallel_s'] * 1000:7.0f} ms  (floor: 200 ms, target <= 300 ms)")
@@ -194,6 +234,10 @@ def main() -> None:
     print(f"  peak RSS, regions: all, fresh process: {rss_full:7.1f} MiB  (needs MemorySize 256)")
     if full["current_failures"] or full["all_failures"]:
         print(f"  (failures in the simulated account: {full['current_failures']} / {full['all_failures']})")
+    print(f"Lambda Hook, a burst of {BURST} stack operations on one warm function (minimal baseline):")
+    for name, label in (("reuse", "verdict reused 30 s (default)"), ("no_reuse", "an audit per operation")):
+        print(f"  {label:<32} {burst[name + '_calls']:5.0f} AWS calls  p50 {burst[name + '_p50_ms']:6.0f} ms  "
+              f"p95 {burst[name + '_p95_ms']:6.0f} ms  all {burst[name + '_total_s']:5.1f} s")
     print_margins(margins)
 
 

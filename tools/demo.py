@@ -15,6 +15,7 @@ import sys
 import tempfile
 import textwrap
 import time
+import uuid
 import zipfile
 from pathlib import Path
 
@@ -28,7 +29,7 @@ from preflight.registry import default_registry  # noqa: E402
 from preflight.report import render_table, report_from_dict  # noqa: E402
 from sim import account  # noqa: E402
 from sim.cloudformation import ACCOUNT_ID, event, start_response_server  # noqa: E402
-from sim.lambda_runtime import LambdaFunction  # noqa: E402
+from sim.lambda_runtime import FUNCTION_ARN, LambdaFunction  # noqa: E402
 from sim.moto_server import client_environment, start_moto_server  # noqa: E402
 from tools import lambda_runtime, package  # noqa: E402
 
@@ -57,12 +58,13 @@ def heading(text: str) -> None:
 
 
 def stack_event(logical_id: str, resource_type: str, status: str, reason: str = "") -> None:
-    colour = RED if "FAILED" in status or "ROLLBACK" in status else GREEN if "COMPLETE" in status else ""
-    head = f"  {logical_id:<11} {resource_type:<28} {colour}{status:<20}{RESET}"
-    lines = textwrap.wrap(reason, WIDTH - 64, break_on_hyphens=False) or [""]
+    colour = RED if "FAILED" in status or "ROLLBACK" in status else GREEN if "COMPLETE" in status or "SUCCEEDED" in status else ""
+    head = f"  {logical_id:<11} {resource_type:<32} {colour}{status:<24}{RESET}"
+    indent = 2 + 11 + 1 + 32 + 1 + 24
+    lines = textwrap.wrap(reason, max(30, WIDTH + 10 - indent), break_on_hyphens=False) or [""]
     print(f"{head} {lines[0]}")
     for line in lines[1:]:
-        print(" " * 63 + f" {line}")
+        print(" " * indent + f" {line}")
 
 
 def invoke(function: LambdaFunction, server, request_type: str, properties: dict, **fields) -> dict:
@@ -74,6 +76,35 @@ def invoke(function: LambdaFunction, server, request_type: str, properties: dict
     [answer] = server.received[before:]
     answer.body["_elapsed_s"] = time.monotonic() - started
     return answer.body
+
+
+def invoke_hook(function: LambdaFunction, stack: str) -> dict:
+    """A CREATE_PRE_PROVISION hook request for a stack, as CloudFormation sends it; the answer is the return value."""
+    request = {
+        "clientRequestToken": str(uuid.uuid4()), "awsAccountId": ACCOUNT_ID,
+        "stackId": f"arn:aws:cloudformation:us-east-1:{ACCOUNT_ID}:stack/{stack}/{uuid.uuid4()}",
+        "changeSetId": None, "hookTypeName": "Private::Preflight::AccountGate", "hookTypeVersion": "00000001",
+        "hookModel": {"LambdaFunction": FUNCTION_ARN}, "actionInvocationPoint": "CREATE_PRE_PROVISION",
+        "requestData": {"targetName": "STACK", "targetType": "STACK", "targetLogicalId": stack},
+        "requestContext": {"invocation": 1, "callbackContext": None},
+    }
+    return function.invoke(request, timeout_s=30).outcome.body
+
+
+def show_hook(stack: str, answer: dict) -> None:
+    stack_event(stack, "AWS::CloudFormation::Stack", "CREATE_IN_PROGRESS")
+    hook_status = "HOOK_COMPLETE_SUCCEEDED" if answer["hookStatus"] == "SUCCESS" else "HOOK_COMPLETE_FAILED"
+    stack_event(stack, "Private::Preflight::AccountGate", hook_status, answer["message"])
+    failing = [a for a in answer.get("annotations", []) if a["status"] == "FAILED"]
+    for annotation in failing:
+        print(f"{'':14}annotation {annotation['annotationName']} [{annotation['severityLevel']}]: "
+              f"{annotation['statusMessage']}")
+        print(f"{'':14}  fix: {annotation['remediationLink']}")
+    if answer["hookStatus"] == "SUCCESS":
+        stack_event("AppBucket", "AWS::S3::Bucket", "CREATE_COMPLETE")
+        stack_event(stack, "AWS::CloudFormation::Stack", "CREATE_COMPLETE")
+    else:
+        stack_event(stack, "AWS::CloudFormation::Stack", "ROLLBACK_COMPLETE", "Nothing was provisioned.")
 
 
 def last_report(function: LambdaFunction):
@@ -149,7 +180,8 @@ def main() -> int:
         baseline_file = work / "baseline.yaml"
         baseline_file.write_text(SECURITY_TEAM_BASELINE)
         function.stop()  # a redeployed function reads its new configuration
-        function = start_function(work, PREFLIGHT_BASELINE=f"file:{baseline_file}")
+        # The hook's verdict reuse is off here so the fix in act 4 shows at once (default: 30 s).
+        function = start_function(work, PREFLIGHT_BASELINE=f"file:{baseline_file}", PREFLIGHT_HOOK_VERDICT_TTL_S="0")
         print("\nThe auditor's PREFLIGHT_BASELINE names this document:\n")
         print(textwrap.indent(SECURITY_TEAM_BASELINE, "    "))
         weakened = invoke(function, server, "Create", {**properties, "Revision": "deploy-3", "Mode": "audit"})
@@ -161,12 +193,24 @@ def main() -> int:
         print("exempted EBS default shows as not blocking:")
         stack_event("Preflight", "Custom::Preflight",
                     "CREATE_COMPLETE" if audited["Status"] == "SUCCESS" else "CREATE_FAILED", audited["Reason"])
+
+        heading("4. The same function as a Lambda Hook: an ordinary template, no preflight resource in it")
+        print("cfn/preflight-hook.yaml registers the auditor as the hook Private::Preflight::AccountGate (FailureMode"
+              " FAIL here).\nSomeone turns root MFA off; then a team deploys a template with just a bucket:\n")
+        account.set_root_mfa(False)
+        blocked = invoke_hook(function, "team-app")
+        show_hook("team-app", blocked)
+        account.set_root_mfa(True)
+        print("\nThe account is fixed (root MFA back on) and the team deploys again:\n")
+        allowed = invoke_hook(function, "team-app")
+        show_hook("team-app", allowed)
     finally:
         function.stop()
         server.close()
         moto.stop()
     ok = (created["Status"] == "FAILED" and deleted["Status"] == "SUCCESS" and passed["Status"] == "SUCCESS"
-          and weakened["Status"] == "FAILED" and audited["Status"] == "SUCCESS")
+          and weakened["Status"] == "FAILED" and audited["Status"] == "SUCCESS"
+          and blocked["hookStatus"] == "FAILED" and allowed["hookStatus"] == "SUCCESS")
     print(f"\n{DIM}Next: `make test` runs the suite; README.md shows how to deploy cfn/preflight.yaml.{RESET}")
     return 0 if ok else 1
 
