@@ -8,6 +8,7 @@ from checks import (
     regional_services,
     root_account,
     s3_account_public_access_block,
+    template_iam_actions,
 )
 
 ALL_CHECKS = (
@@ -29,4 +30,5 @@ ALL_CHECKS = (
     cloudtrail_trail_settings.CLOUDWATCH_LOGS,
     config_recording.GLOBAL_RESOURCES,
     *cis_monitoring.CHECKS,
+    template_iam_actions.CHECK,
 )

@@ -239,22 +239,15 @@ def load(source: str, aws: AwsAccess, registry: Registry) -> Policy:
 def parse_document(text: str, source: str) -> Any:
     """YAML (or JSON) without aliases: a few hundred bytes of nested aliases expand to gigabytes as soon as
     anything walks the result, so a baseline that uses them is refused before it is composed."""
-    import yaml
-
-    class NoAliasLoader(yaml.SafeLoader):
-        def compose_node(self, parent, index):  # type: ignore[no-untyped-def]
-            if self.check_event(yaml.AliasEvent):
-                mark = self.peek_event().start_mark
-                raise BaselineError([f"the baseline {source} uses a YAML alias (line {mark.line + 1}); "
-                                     "aliases are not allowed in a baseline"])
-            return super().compose_node(parent, index)
+    from preflight import yamlsafe
 
     if len(text) > MAX_DOCUMENT_BYTES:
         raise BaselineError([f"the baseline {source} is larger than {MAX_DOCUMENT_BYTES // 1024} KiB"])
     try:
-        return yaml.load(text, Loader=NoAliasLoader)  # noqa: S506 - a SafeLoader
-    except BaselineError:
-        raise
+        return yamlsafe.load(text)
+    except yamlsafe.AliasRefused as error:
+        raise BaselineError([f"the baseline {source} uses a YAML alias (line {error.line}); "
+                             "aliases are not allowed in a baseline"]) from error
     except Exception as error:
         problem = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
         raise BaselineError([f"the baseline {source} is not valid YAML or JSON ({problem})"]) from error

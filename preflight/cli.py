@@ -75,6 +75,8 @@ def _parser() -> argparse.ArgumentParser:
     audit.add_argument("--format", choices=FORMATS, default="table", type=str.lower,
                        help=f"how to write the result: {', '.join(FORMATS)} (default: table)")
     audit.add_argument("--output", metavar="FILE", help="write the result there instead of to standard output")
+    audit.add_argument("--template", metavar="FILE",
+                       help="also check this CloudFormation template (JSON or YAML): the template checks")
     audit.add_argument("--timeout", type=_timeout, default=DEFAULT_TIMEOUT_S,
                        help=f"seconds before unfinished checks are reported TIMEOUT (default {DEFAULT_TIMEOUT_S:.0f}, "
                             f"at most {MAX_TIMEOUT_S:.0f})")
@@ -219,6 +221,7 @@ def _audit(args: argparse.Namespace, registry, err: TextIO) -> tuple[int, str]:
 
     if args.output:
         _check_writable(args.output)
+    template = _template_file(args.template) if args.template else None
     source = baseline.configured_source() if args.baseline is None else _baseline_source(args.baseline, registry)
     session = _session(args.profile, args.region)
     if not session.region_name:
@@ -236,6 +239,10 @@ def _audit(args: argparse.Namespace, registry, err: TextIO) -> tuple[int, str]:
     if args.checks:
         overrides["Checks"] = [c.strip() for c in args.checks.split(",") if c.strip()]
     policy = properties.apply(overrides, baseline.load(source, own, registry), registry)
+    if template is not None:
+        from preflight.hook import with_template_checks
+
+        policy = with_template_checks(policy, registry)
     regions = _regions_override(args.regions)
     if regions is not None:
         policy = dataclasses.replace(policy, regions=regions)
@@ -252,7 +259,8 @@ def _audit(args: argparse.Namespace, registry, err: TextIO) -> tuple[int, str]:
     several = len(accesses) > 1
     try:
         audits = [spawn(run_audit, policy, aws, deadline, None,
-                        _AccountProgress(progress, f"{account}:" if several else "")) for account, aws in accesses]
+                        _AccountProgress(progress, f"{account}:" if several else ""), template)
+                  for account, aws in accesses]
         reports = [job.result() for job in audits]
     finally:
         logging.getLogger().removeHandler(log_handler)
@@ -270,6 +278,15 @@ def _audit(args: argparse.Namespace, registry, err: TextIO) -> tuple[int, str]:
                   f" - {fmt.value} written to {args.output}\n")
         text = ""
     return (EXIT_FAIL if blocked else EXIT_PASS), text
+
+
+def _template_file(path: str):
+    from preflight.template import TemplateUnavailable, from_file
+
+    try:
+        return from_file(path)
+    except TemplateUnavailable as error:
+        raise UsageError(f"--template: {error}") from error
 
 
 def _check_writable(path: str) -> None:

@@ -41,6 +41,7 @@ class CheckContext:
     memo: AuditMemo = field(default_factory=AuditMemo)
     home_region: str | None = None
     regions_of_audit: Callable[[], tuple[str, ...]] | None = None  # the audited regions, looked up once
+    template: Any = None  # the template being deployed (a dict), the reason it could not be had, or None
 
     def audited_regions(self) -> tuple[str, ...]:
         return self.regions_of_audit() if self.regions_of_audit else (self.region,)

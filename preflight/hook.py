@@ -30,8 +30,9 @@ from typing import Any, Mapping
 
 from preflight.concurrency import spawn
 from preflight.errors import BaselineError, PreflightError
-from preflight.model import Finding, Report, Status
+from preflight.model import Finding, Report, Scope, Status
 from preflight.report import reason
+from preflight.template import TemplateUnavailable, from_payload_url as template_from_payload
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +62,7 @@ class HookRequest:
     target_type: str
     target_name: str
     stack_id: str
+    payload_url: Any = None  # pre-signed: a credential, never logged
 
 
 def parse(event: Mapping[str, Any]) -> HookRequest | str:
@@ -79,7 +81,7 @@ def parse(event: Mapping[str, Any]) -> HookRequest | str:
         return f"unknown requestData.targetType {str(target_type)[:40]!r}"
     stack_id = event.get("stackId")
     return HookRequest(token, point, target_type, str(data.get("targetName", ""))[:256],
-                       stack_id[:512] if isinstance(stack_id, str) else "")
+                       stack_id[:512] if isinstance(stack_id, str) else "", data.get("payload"))
 
 
 def _cut(text: str, limit: int) -> str:
@@ -170,7 +172,7 @@ class VerdictCache:
 def answer(event: Mapping[str, Any], remaining_s: float, aws: Any, registry: Any, baselines: Any,
            verdicts: VerdictCache) -> dict[str, Any]:
     """The hook's answer. Never raises; never IN_PROGRESS."""
-    from preflight.audit import run_audit
+    from preflight.audit import merged, run_audit
     from preflight.resource import audit_deadline
 
     token = event.get("clientRequestToken") if isinstance(event.get("clientRequestToken"), str) else ""
@@ -191,18 +193,47 @@ def answer(event: Mapping[str, Any], remaining_s: float, aws: Any, registry: Any
     except BaselineError as error:
         logger.error("baseline unavailable: %s", error)
         return failure(request.token, f"The preflight baseline could not be loaded: {error}.")
-    cached = verdicts.get(policy.digest())
-    if cached is not None:
-        note = f"(verdict of {cached.at_wall:%H:%M:%S} UTC, reused) "
-        return answer_for(request.token, cached.report, policy.blocks(cached.report.verdict), note)
+    policy = with_template_checks(policy, registry)
+    template_policy = policy.only(Scope.TEMPLATE)
+    # The template travels while the account is audited; both within the same deadline.
+    fetching = spawn(_template, request.payload_url, deadline) if template_policy.selections else None
+    account_policy = policy.only(Scope.ACCOUNT, Scope.REGIONAL)
+    cached = verdicts.get(account_policy.digest())
+    note = f"(verdict of {cached.at_wall:%H:%M:%S} UTC, reused) " if cached else ""
     try:
-        report = run_audit(policy, aws, deadline)
+        report = cached.report if cached else run_audit(account_policy, aws, deadline)
+        if not cached:
+            verdicts.put(account_policy.digest(), report)
+        if fetching is not None:
+            try:
+                template = fetching.result(timeout=deadline.remaining())
+            except concurrent.futures.TimeoutError:
+                template = TemplateUnavailable("the template did not arrive before the deadline")
+            report = merged(report, run_audit(template_policy, aws, deadline, template=template), policy)
     except PreflightError as error:
         logger.error("the audit could not run: %s", error)
         return failure(request.token, f"The audit could not run: {error}.")
-    verdicts.put(policy.digest(), report)
     from preflight import observability
 
     observability.log_audit(report, observability.RequestIds(request.stack_id, request.target_name, request.token,
                                                              request.invocation_point))
-    return answer_for(request.token, report, policy.blocks(report.verdict))
+    return answer_for(request.token, report, policy.blocks(report.verdict), note)
+
+
+def with_template_checks(policy: Any, registry: Any) -> Any:
+    """A hook request brings the template, so the template checks run whatever the baseline selects."""
+    from dataclasses import replace
+
+    from preflight.policy import Selection
+
+    missing = [c for c in registry if c.meta.scope is Scope.TEMPLATE and policy.selection(c.id) is None]
+    return replace(policy, selections=policy.selections + tuple(Selection.of(c) for c in missing)) if missing else policy
+
+
+def _template(payload_url: Any, deadline: Any) -> Any:
+    """The template, or the TemplateUnavailable saying why not (the template checks turn it into an ERROR)."""
+    try:
+        return template_from_payload(payload_url, timeout=deadline.remaining())
+    except TemplateUnavailable as error:
+        logger.warning("template not available: %s", error)
+        return error

@@ -63,6 +63,7 @@ class Verdict(str, enum.Enum):
 class Scope(str, enum.Enum):
     ACCOUNT = "account"  # evaluated once per audit, from the function's region
     REGIONAL = "regional"  # evaluated in every audited region
+    TEMPLATE = "template"  # evaluated once, on the template being deployed (when one is at hand)
 
 
 class Stricter(str, enum.Enum):

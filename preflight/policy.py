@@ -95,6 +95,10 @@ class Policy:
         }, sort_keys=True, default=str)
         return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
+    def only(self, *scopes: Scope) -> "Policy":
+        """The same policy with only the checks of these scopes."""
+        return replace(self, selections=tuple(s for s in self.selections if s.check.meta.scope in scopes))
+
     def selection(self, check_id: str) -> Selection | None:
         return next((s for s in self.selections if s.check.id == check_id), None)
 

@@ -11,7 +11,7 @@ import re
 import time
 from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import Callable, Protocol
+from typing import Any, Callable, Protocol
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -124,7 +124,7 @@ class Runner:
         return self._finding(selection, region, result.status, result.message, self._clock() - started, result=result)
 
     def run(self, policy: Policy, aws: AwsAccess, deadline: Deadline, home: str | None = None,
-            observer: "Observer | None" = None) -> tuple[tuple[Finding, ...], tuple[str, ...]]:
+            observer: "Observer | None" = None, template: Any = None) -> tuple[tuple[Finding, ...], tuple[str, ...]]:
         """(findings in the policy's order, the regions audited). The observer hears of each check as it
         starts and finishes (the CLI's live progress)."""
         started = self._clock()
@@ -135,7 +135,7 @@ class Runner:
             return memo.get("audited-regions", lambda: audited_regions(policy.regions, aws, home))
 
         def start(selection: Selection, region: str | None) -> _Job:
-            ctx = CheckContext(aws, region or home, selection.parameters, memo, home, regions_of_audit)
+            ctx = CheckContext(aws, region or home, selection.parameters, memo, home, regions_of_audit, template)
             job = _Job(selection, region, spawn(self._run_one, selection, ctx, region, name=f"check:{selection.check.id}"))
             if observer is not None:
                 label = selection.check.id + (f"@{region}" if region else "")
@@ -143,7 +143,7 @@ class Runner:
                 job.future.add_done_callback(lambda done: observer.finished(label, done.result()))
             return job
 
-        jobs = [start(s, None) for s in policy.selections if s.check.meta.scope is Scope.ACCOUNT]
+        jobs = [start(s, None) for s in policy.selections if s.check.meta.scope in (Scope.ACCOUNT, Scope.TEMPLATE)]
         regional = [s for s in policy.selections if s.check.meta.scope is Scope.REGIONAL]
         regions: tuple[str, ...] = ()
         findings_without_region: list[Finding] = []

@@ -93,6 +93,7 @@ class ResponseServer:
     failure_status: int = 503
     received: list[ReceivedResponse] = field(default_factory=list)
     attempts: int = 0
+    documents: dict[str, bytes] = field(default_factory=dict)  # GET path -> body: a hook request's payload
 
     def __post_init__(self) -> None:
         server = self
@@ -112,6 +113,13 @@ class ResponseServer:
                 self.send_response(server.failure_status if failing else 200)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
+
+            def do_GET(self) -> None:  # noqa: N802 - a hook request's pre-signed payload URL
+                body = server.documents.get(self.path.split("?")[0])
+                self.send_response(200 if body is not None else 404)
+                self.send_header("Content-Length", str(len(body or b"")))
+                self.end_headers()
+                self.wfile.write(body or b"")
 
             def log_message(self, *args: Any) -> None:
                 pass
@@ -136,6 +144,11 @@ class ResponseServer:
             f"?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAEXAMPLE&X-Amz-Signature=deadbeef{request_id[:8]}"
         )
 
+    def serve(self, name: str, document: Any) -> str:
+        """A pre-signed-looking URL at which GET answers the document (JSON), as a hook's payload URL does."""
+        self.documents[f"/payloads/{name}"] = json.dumps(document).encode()
+        return f"https://localhost:{self.port}/payloads/{name}?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature=feed{name[:8]}"
+
     def wait_for(self, count: int = 1, timeout: float = 10.0) -> list[ReceivedResponse]:
         with self._arrived:
             self._arrived.wait_for(lambda: len(self.received) >= count, timeout)
@@ -144,6 +157,7 @@ class ResponseServer:
     def reset(self) -> None:
         with self._arrived:
             self.received.clear()
+            self.documents.clear()
             self.attempts = 0
             self.failures = 0
 

@@ -30,3 +30,21 @@ def invoke(cfn: ResponseServer, request_type: str, properties: dict | None = Non
     handler.handler(request, context)
     received = cfn.received[before:]
     return Invocation(request, context, [r.body for r in received], [r.received_at for r in received])
+
+
+EVENTS = __import__("pathlib").Path(__file__).resolve().parent / "events"
+CLEAN_TEMPLATE = {"Resources": {"AppBucket": {"Type": "AWS::S3::Bucket"}}}
+
+
+def invoke_hook(cfn: ResponseServer, name: str, remaining_s: float = 60.0, template: dict | None = None,
+                **changes: Any) -> dict[str, Any]:
+    """A canned Lambda Hook request (tests/events/NAME), its pre-signed payload URL answered on 127.0.0.1 with
+    the template being deployed; returns the handler's answer."""
+    import json
+
+    request = {**json.loads((EVENTS / name).read_text()), **changes}
+    data = request.get("requestData")
+    if isinstance(data, dict) and "payload" in data:
+        request["requestData"] = {**data, "payload": cfn.serve(request["clientRequestToken"],
+                                                               {"template": template or CLEAN_TEMPLATE})}
+    return handler.handler(request, FakeLambdaContext(remaining_s))

@@ -15,6 +15,7 @@ from tools.package import LAMBDA_PYTHON
 def test_zip_holds_the_engine_the_catalogue_and_crhelper_but_not_boto3(task_root):
     top = {p.name for p in task_root.iterdir()}
     assert {"preflight", "checks", "crhelper", "yaml"} <= top
+    assert (task_root / "preflight" / "iam-actions.txt.gz").stat().st_size < 200_000  # compact, built at package time
     assert not {"boto3", "botocore", "moto", "tests", "sim", "tools", "awslambdaric"} & top
 
 

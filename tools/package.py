@@ -89,6 +89,9 @@ def build(out_dir: Path = ROOT / "dist") -> Path:
         staging_path = Path(staging)
         _install(bundled_requirements(), staging_path)
         _copy_sources(staging_path)
+        from preflight import iam_actions  # the compact action list the template checks load on demand
+
+        iam_actions.write(staging_path / "preflight" / iam_actions.ACTIONS_FILE.name)
         _zip(staging_path, archive)
     return archive
 
