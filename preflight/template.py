@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any, Mapping
 from urllib.parse import urlsplit
 
-from preflight import yamlsafe
 from preflight.delivery import host_of, is_allowed
 
 MAX_TEMPLATE_BYTES = 1024 * 1024  # CloudFormation's largest template (from S3)
@@ -23,6 +22,8 @@ class TemplateUnavailable(Exception):
 
 
 def parse(text: str) -> dict[str, Any]:
+    from preflight import yamlsafe  # PyYAML only when a template is read
+
     if len(text) > MAX_TEMPLATE_BYTES:
         raise TemplateUnavailable(f"the template is larger than {MAX_TEMPLATE_BYTES // 1024} KiB")
     try:

@@ -176,3 +176,29 @@ def test_the_message_and_annotations_stay_within_the_documented_lengths(monkeypa
         assert len(annotation["annotationName"]) <= 1024
         assert len(annotation["remediationMessage"]) <= 16384
         assert len(annotation["remediationLink"]) <= 5120
+
+
+def test_a_throttling_storm_is_answered_within_the_hook_budget(monkeypatch):
+    """Every AWS call throttled: each check ERRORs after bounded retries, and the answer comes in time."""
+    from preflight.aws import AwsAccess, new_session
+    from sim.cloudformation import ACCOUNT_ID, REGION
+    from sim.faults import storm
+
+    make_compliant()
+    session = new_session(region_name=REGION)
+    monkeypatch.setattr(handler, "_aws", AwsAccess(session, account_id=ACCOUNT_ID))
+    storm(session, "ThrottlingException")
+    started = time.monotonic()
+    response = answer("hook-stack-create.json", remaining_s=900)
+    assert time.monotonic() - started < hook.HOOK_BUDGET_S
+    assert response["hookStatus"] == "FAILED" and response["errorCode"] == "NonCompliant"
+    assert "root-account-mfa-enabled (ERROR): ThrottlingException" in response["message"]
+
+
+def test_a_payload_url_that_is_not_s3_is_never_fetched(monkeypatch):
+    monkeypatch.setenv("PREFLIGHT_RESPONSE_HOSTS", "")
+    make_compliant()
+    response = answer("hook-stack-create.json")
+    assert response["hookStatus"] == "FAILED"
+    assert ("template-iam-actions-exist (ERROR): the payload URL (host localhost) is not an S3 URL; not fetched"
+            in response["message"])
