@@ -219,3 +219,12 @@ def make_fully_compliant(regions: tuple[str, ...] = (REGION,)) -> None:
     for region in regions:
         start_config_recorder(region=region)
         make_region_compliant(region)
+
+
+def put_metric_filter(name: str, pattern: str, *, region: str = REGION, log_group: str = TRAIL_LOG_GROUP) -> None:
+    """One metric filter (no alarm) on the trail's log group, which is created if need be."""
+    logs = boto3.client("logs", region_name=region)
+    if not logs.describe_log_groups(logGroupNamePrefix=log_group)["logGroups"]:
+        logs.create_log_group(logGroupName=log_group)
+    logs.put_metric_filter(logGroupName=log_group, filterName=name, filterPattern=pattern,
+                           metricTransformations=[{"metricName": name, "metricNamespace": "n", "metricValue": "1"}])

@@ -1,11 +1,10 @@
 """CIS section 4: a metric filter, an alarm and a subscribed SNS topic per item, on the logging trail's
 log group."""
-import boto3
 import pytest
 
 from checks import cis_monitoring
 from preflight.model import Status
-from sim.account import CIS_PATTERNS, TRAIL_LOG_GROUP, add_cis_alarms, create_trail
+from sim.account import CIS_PATTERNS, TRAIL_LOG_GROUP, add_cis_alarms, create_trail, put_metric_filter
 from sim.stubs import answering
 
 BY_SUFFIX = {item.suffix: check for item, check in zip(cis_monitoring.ITEMS, cis_monitoring.CHECKS)}
@@ -60,11 +59,7 @@ def test_a_trail_without_cloudwatch_logs_fails(run_check):
 
 def test_a_partial_filter_does_not_count(run_check):
     trail_with_logs()
-    logs = boto3.client("logs")
-    logs.create_log_group(logGroupName=TRAIL_LOG_GROUP)
-    logs.put_metric_filter(logGroupName=TRAIL_LOG_GROUP, filterName="trail-changes",
-                           filterPattern="{ ($.eventName = CreateTrail) || ($.eventName = DeleteTrail) }",
-                           metricTransformations=[{"metricName": "m", "metricNamespace": "n", "metricValue": "1"}])
+    put_metric_filter("trail-changes", "{ ($.eventName = CreateTrail) || ($.eventName = DeleteTrail) }")
     assert run_check(BY_SUFFIX["cloudtrail-changes"]).status is Status.FAIL
 
 

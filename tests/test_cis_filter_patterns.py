@@ -16,7 +16,7 @@ from checks import cis_monitoring, filter_pattern
 from checks.cis_monitoring import judge_filter
 from preflight.errors import EvaluationError
 from preflight.model import Status
-from sim.account import CIS_PATTERNS, TRAIL_LOG_GROUP, add_cis_alarms, create_trail
+from sim.account import CIS_PATTERNS, TRAIL_LOG_GROUP, add_cis_alarms, create_trail, put_metric_filter
 
 ITEMS = {item.suffix: item for item in cis_monitoring.ITEMS}
 BY_SUFFIX = {item.suffix: check for item, check in zip(cis_monitoring.ITEMS, cis_monitoring.CHECKS)}
@@ -139,11 +139,7 @@ def trail_with_logs():
 
 def test_a_filter_missing_events_fails_naming_them(run_check):
     trail_with_logs()
-    logs = boto3.client("logs")
-    logs.create_log_group(logGroupName=TRAIL_LOG_GROUP)
-    logs.put_metric_filter(logGroupName=TRAIL_LOG_GROUP, filterName="policy-versions",
-                           filterPattern="{ ($.eventName = CreatePolicyVersion) || ($.eventName = DeletePolicyVersion) }",
-                           metricTransformations=[{"metricName": "m", "metricNamespace": "n", "metricValue": "1"}])
+    put_metric_filter("policy-versions", "{ ($.eventName = CreatePolicyVersion) || ($.eventName = DeletePolicyVersion) }")
     result = run_check(BY_SUFFIX["iam-policy-changes"])
     assert result.status is Status.FAIL
     assert ("metric filter 'policy-versions' misses DeleteGroupPolicy, DeleteRolePolicy, DeleteUserPolicy, "
@@ -152,10 +148,7 @@ def test_a_filter_missing_events_fails_naming_them(run_check):
 
 def test_an_unparsable_filter_is_a_fail_that_says_so_not_an_error(run_check):
     trail_with_logs()
-    logs = boto3.client("logs")
-    logs.create_log_group(logGroupName=TRAIL_LOG_GROUP)
-    logs.put_metric_filter(logGroupName=TRAIL_LOG_GROUP, filterName="text-match", filterPattern='"ConsoleLogin"',
-                           metricTransformations=[{"metricName": "m", "metricNamespace": "n", "metricValue": "1"}])
+    put_metric_filter("text-match", '"ConsoleLogin"')
     result = run_check(BY_SUFFIX["console-auth-failures"])
     assert result.status is Status.FAIL
     assert "metric filter 'text-match': its pattern does not parse (not a JSON filter pattern" in result.message
