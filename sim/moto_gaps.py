@@ -5,6 +5,10 @@ stand-in in the project with the AWS document that justifies it.
   (CloudTrail User Guide, "Logging management events": "By default, trails ... log all management
   events"; CreateTrail API: a trail created without selectors logs management events) - moto leaves it empty.
   `patch_backends()` models it in moto's backend, so it holds in-process and for moto's server alike.
+- DescribeRegions: an account sees its own partition's regions, and those launched after 20 March 2019 are
+  opt-in, not enabled until someone opts in (AWS General Reference / Account Management guide, "Enable or
+  disable AWS Regions in your account"); moto lists China and GovCloud regions to a commercial account and
+  marks several opt-in regions enabled. `opted_in` holds the regions a scenario has opted in to.
 - IAM Access Analyzer's ListAnalyzers answers "Not yet implemented": `analyzers` holds each region's answer.
 - CloudTrail never delivers to CloudWatch Logs, so GetTrailStatus has no LatestCloudWatchLogsDeliveryTime:
   `cloudwatch_deliveries` holds it per trail name or ARN.
@@ -19,6 +23,13 @@ import botocore.handlers
 from botocore.awsrequest import AWSResponse
 
 analyzers: dict[str, list[dict]] = {}  # region -> analyzers
+opted_in: set[str] = set()  # opt-in regions enabled for the simulated account
+# The commercial regions enabled by default: every region launched before 20 March 2019.
+DEFAULT_ENABLED_REGIONS = frozenset({
+    "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ap-south-1", "ap-northeast-1", "ap-northeast-2",
+    "ap-northeast-3", "ap-southeast-1", "ap-southeast-2", "ca-central-1", "eu-central-1", "eu-west-1", "eu-west-2",
+    "eu-west-3", "eu-north-1", "sa-east-1",
+})
 cloudwatch_deliveries: dict[str, datetime.datetime] = {}  # trail name or ARN -> last delivery
 _installed = False
 
@@ -26,6 +37,9 @@ _installed = False
 def _remember_trail_name(model, params, context, **_):
     if model.service_model.service_name == "cloudtrail" and model.name == "GetTrailStatus":
         context["preflight_trail"] = json.loads(params.get("body") or b"{}").get("Name")
+    if model.service_model.service_name == "ec2" and model.name == "DescribeRegions":
+        body = params.get("body")
+        context["preflight_all_regions"] = isinstance(body, dict) and str(body.get("AllRegions")).lower() == "true"
 
 
 def _add_delivery_time(model, parsed, context, **_):
@@ -33,6 +47,29 @@ def _add_delivery_time(model, parsed, context, **_):
         delivered = cloudwatch_deliveries.get(context.get("preflight_trail"))
         if delivered and isinstance(parsed, dict):
             parsed["LatestCloudWatchLogsDeliveryTime"] = delivered
+
+
+def _partition(region: str) -> str:
+    return "aws-cn" if region.startswith("cn-") else "aws-us-gov" if region.startswith("us-gov-") else "aws"
+
+
+def _regions_as_aws_lists_them(model, parsed, context, **_):
+    if model.service_model.service_name != "ec2" or model.name != "DescribeRegions" or not isinstance(parsed, dict):
+        return
+    home = _partition(context.get("client_region") or "us-east-1")
+    regions = []
+    for region in parsed.get("Regions", []):
+        name = region.get("RegionName", "")
+        if _partition(name) != home:
+            continue
+        if home == "aws":
+            enabled = name in DEFAULT_ENABLED_REGIONS or name in opted_in
+            region["OptInStatus"] = ("opt-in-not-required" if name in DEFAULT_ENABLED_REGIONS
+                                     else "opted-in" if enabled else "not-opted-in")
+            if not enabled and not context.get("preflight_all_regions"):
+                continue  # AllRegions false (the default): only the regions enabled for the account
+        regions.append(region)
+    parsed["Regions"] = regions
 
 
 def _list_analyzers(model, context, **_):
@@ -71,6 +108,7 @@ def install() -> None:
         botocore.handlers.BUILTIN_HANDLERS.append(("before-call.*.*", _list_analyzers))
         botocore.handlers.BUILTIN_HANDLERS.append(("before-call.*.*", _remember_trail_name))
         botocore.handlers.BUILTIN_HANDLERS.append(("after-call.*.*", _add_delivery_time))
+        botocore.handlers.BUILTIN_HANDLERS.append(("after-call.*.*", _regions_as_aws_lists_them))
         _installed = True
 
 
@@ -87,4 +125,5 @@ def deliver_to_cloudwatch(trail_name_or_arn: str, when: datetime.datetime | None
 
 def reset() -> None:
     analyzers.clear()
+    opted_in.clear()
     cloudwatch_deliveries.clear()
