@@ -54,6 +54,7 @@ class Invocation:
     # developer guide, "Lambda execution environment lifecycle": the timeout limits the Invoke phase).
     dispatched_at: float | None = None  # time.monotonic()
     deadline_ms: int | None = None  # epoch milliseconds, as Lambda-Runtime-Deadline-Ms
+    trace_header: str | None = None  # Lambda-Runtime-Trace-Id (an active trace); None: a new, unsampled one
 
     def dispatch(self) -> None:
         self.dispatched_at = time.monotonic()
@@ -85,7 +86,7 @@ class RuntimeApi:
                 self.send_header("Lambda-Runtime-Aws-Request-Id", invocation.request_id)
                 self.send_header("Lambda-Runtime-Deadline-Ms", str(invocation.deadline_ms))
                 self.send_header("Lambda-Runtime-Invoked-Function-Arn", FUNCTION_ARN)
-                self.send_header("Lambda-Runtime-Trace-Id",
+                self.send_header("Lambda-Runtime-Trace-Id", invocation.trace_header or
                                  f"Root=1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]};Parent={uuid.uuid4().hex[:16]};Sampled=0")
                 self.end_headers()
                 self.wfile.write(body)
@@ -136,9 +137,9 @@ class RuntimeApi:
         host, port = self._httpd.server_address[:2]
         return f"{host}:{port}"
 
-    def invoke(self, event: Any, timeout_s: float = 60.0) -> Invocation:
+    def invoke(self, event: Any, timeout_s: float = 60.0, trace_header: str | None = None) -> Invocation:
         """Queues an invocation; its deadline is timeout_s (the function's Timeout) after the function takes it."""
-        invocation = Invocation(event, timeout_s)
+        invocation = Invocation(event, timeout_s, trace_header=trace_header)
         self._by_id[invocation.request_id] = invocation
         self._pending.put(invocation)
         return invocation
@@ -191,9 +192,9 @@ class LambdaFunction:
             stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT,
         )
 
-    def invoke(self, event: Any, timeout_s: float = 60.0) -> Invocation:
+    def invoke(self, event: Any, timeout_s: float = 60.0, trace_header: str | None = None) -> Invocation:
         """Invokes the function and waits for it to report back to the Runtime API (at most its timeout)."""
-        invocation = self.api.invoke(event, timeout_s)
+        invocation = self.api.invoke(event, timeout_s, trace_header)
         invocation.done.wait(timeout_s + 30)  # + the Init phase of a cold start
         return invocation
 

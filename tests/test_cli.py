@@ -287,3 +287,22 @@ def test_a_pipeline_gates_on_the_exit_code_of_a_real_process(moto_endpoint, tmp_
     assert completed.returncode == 1, completed.stderr
     assert completed.stderr == f"preflight: FAIL - junit written to {report}\n"
     assert ET.fromstring(report.read_text()).get("failures") == "1"
+
+
+def test_log_lines_go_above_the_progress_line_never_into_it():
+    import logging
+
+    from preflight.progress import Progress
+
+    terminal = Terminal()
+    progress = Progress(terminal)
+    progress.expect(["cloudtrail-enabled", "root-account-mfa-enabled"])
+    logging.getLogger("preflight.test").addHandler(handler := progress.log_handler())
+    try:
+        logging.getLogger("preflight.test").warning("check cloudtrail-enabled raised ThrottlingException")
+    finally:
+        logging.getLogger("preflight.test").removeHandler(handler)
+    drawn = terminal.getvalue()
+    # the progress line is cleared, the log line printed whole on its own line, then the progress line again
+    assert ("\r\033[Kwarning: check cloudtrail-enabled raised ThrottlingException\n"
+            "\r\033[K0/2 checks done; waiting: cloudtrail-enabled, root-account-mfa-enabled") in drawn

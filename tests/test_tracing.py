@@ -3,7 +3,6 @@ check that made it, across the runner's threads. Run in a fresh interpreter with
 environment, against moto's server and a fake X-Ray daemon on 127.0.0.1."""
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -12,27 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from sim.cloudformation import FUNCTION_ARN, event
-from sim.moto_server import client_environment
+from sim.cloudformation import event
 from sim.xray_daemon import FakeXRayDaemon
 
 ROOT = Path(__file__).resolve().parent.parent
 TRACE_ID = "1-5759e988-bd862e3fe1be46a994272793"
-INVOKE = """
-import json, sys, time
-started = time.monotonic()
-from preflight.handler import handler
-
-class Context:
-    invoked_function_arn = sys.argv[1]
-    aws_request_id = "traced"
-    def get_remaining_time_in_millis(self):
-        return int((started + 30 - time.monotonic()) * 1000)
-
-handler(json.loads(sys.stdin.read()), Context())
-"""
-
-
 @pytest.fixture
 def daemon():
     fake = FakeXRayDaemon()
@@ -40,20 +23,18 @@ def daemon():
     fake.close()
 
 
-def run_traced(daemon: FakeXRayDaemon, moto_endpoint: str, request: dict, tmp_path: Path) -> dict[str, dict]:
-    env = {**os.environ, **client_environment(moto_endpoint),
-           "LAMBDA_TASK_ROOT": str(tmp_path), "AWS_XRAY_DAEMON_ADDRESS": daemon.address,
-           "_X_AMZN_TRACE_ID": f"Root={TRACE_ID};Parent=53995c3f42cd8ad8;Sampled=1",
-           "AWS_XRAY_SDK_ENABLED": "true", "PYTHONPATH": str(ROOT)}
-    completed = subprocess.run([sys.executable, "-c", INVOKE, FUNCTION_ARN], input=json.dumps(request), env=env,
-                               capture_output=True, text=True, timeout=60, cwd=tmp_path)
-    assert completed.returncode == 0, completed.stderr
+def run_traced(daemon: FakeXRayDaemon, lambda_function, request: dict) -> dict[str, dict]:
+    """The packaged function under awslambdaric with active tracing: the Runtime API hands it a sampled trace
+    header, which awslambdaric puts in _X_AMZN_TRACE_ID, as Lambda does."""
+    function = lambda_function(env={"AWS_XRAY_DAEMON_ADDRESS": daemon.address, "AWS_XRAY_SDK_ENABLED": "true"})
+    invocation = function.invoke(request, 30, trace_header=f"Root={TRACE_ID};Parent=53995c3f42cd8ad8;Sampled=1")
+    assert invocation.outcome is not None and invocation.outcome.kind == "response", function.log
     time.sleep(0.3)  # the last datagrams
     return daemon.entities()
 
 
-def test_every_check_has_an_annotated_subsegment_with_its_aws_calls_nested(daemon, moto_endpoint, cfn, tmp_path):
-    entities = run_traced(daemon, moto_endpoint, event("Create", cfn.url("t1"), request_id="t1"), tmp_path)
+def test_every_check_has_an_annotated_subsegment_with_its_aws_calls_nested(daemon, lambda_function, cfn):
+    entities = run_traced(daemon, lambda_function, event("Create", cfn.url("t1"), request_id="t1"))
     assert cfn.wait_for(1)[0].body["Status"] == "FAILED"  # an empty moto account fails the baseline
     assert {e["trace_id"] for e in entities.values()} == {TRACE_ID}
     checks = {e["annotations"]["check_id"]: e for e in entities.values() if "check_id" in e.get("annotations", {})}
