@@ -65,6 +65,8 @@ def _get(url: str, timeout: float) -> bytes:
 
 def from_payload_url(url: Any, timeout: float = MAX_FETCH_S) -> dict[str, Any]:
     """The template a hook request's payload carries. The URL is pre-signed: only its host is ever shown."""
+    if url is None:
+        raise TemplateUnavailable("the request carries no payload URL")
     if not isinstance(url, str) or not is_allowed(url):
         raise TemplateUnavailable(f"the payload URL (host {host_of(str(url))[:80]}) is not an S3 URL; not fetched")
     try:

@@ -78,14 +78,23 @@ def invoke(function: LambdaFunction, server, request_type: str, properties: dict
     return answer.body
 
 
-def invoke_hook(function: LambdaFunction, stack: str) -> dict:
-    """A CREATE_PRE_PROVISION hook request for a stack, as CloudFormation sends it; the answer is the return value."""
+TEAM_TEMPLATE = {"Resources": {"AppBucket": {"Type": "AWS::S3::Bucket"}, "AppBucketPolicy": {
+    "Type": "AWS::S3::BucketPolicy", "Properties": {"Bucket": {"Ref": "AppBucket"}, "PolicyDocument": {"Statement": [
+        {"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*",
+         "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]}}}}}
+
+
+def invoke_hook(function: LambdaFunction, server, stack: str) -> dict:
+    """A CREATE_PRE_PROVISION hook request for a stack, as CloudFormation sends it, its pre-signed payload URL
+    (the template) served locally; the answer is the function's return value."""
+    token = str(uuid.uuid4())
     request = {
-        "clientRequestToken": str(uuid.uuid4()), "awsAccountId": ACCOUNT_ID,
+        "clientRequestToken": token, "awsAccountId": ACCOUNT_ID,
         "stackId": f"arn:aws:cloudformation:us-east-1:{ACCOUNT_ID}:stack/{stack}/{uuid.uuid4()}",
         "changeSetId": None, "hookTypeName": "Private::Preflight::AccountGate", "hookTypeVersion": "00000001",
         "hookModel": {"LambdaFunction": FUNCTION_ARN}, "actionInvocationPoint": "CREATE_PRE_PROVISION",
-        "requestData": {"targetName": "STACK", "targetType": "STACK", "targetLogicalId": stack},
+        "requestData": {"targetName": "STACK", "targetType": "STACK", "targetLogicalId": stack,
+                        "payload": server.serve(token, {"template": TEAM_TEMPLATE})},
         "requestContext": {"invocation": 1, "callbackContext": None},
     }
     return function.invoke(request, timeout_s=30).outcome.body
@@ -196,13 +205,13 @@ def main() -> int:
 
         heading("4. The same function as a Lambda Hook: an ordinary template, no preflight resource in it")
         print("cfn/preflight-hook.yaml registers the auditor as the hook Private::Preflight::AccountGate (FailureMode"
-              " FAIL here).\nSomeone turns root MFA off; then a team deploys a template with just a bucket:\n")
+              " FAIL here).\nSomeone turns root MFA off; then a team deploys a template with a bucket and its policy:\n")
         account.set_root_mfa(False)
-        blocked = invoke_hook(function, "team-app")
+        blocked = invoke_hook(function, server, "team-app")
         show_hook("team-app", blocked)
         account.set_root_mfa(True)
         print("\nThe account is fixed (root MFA back on) and the team deploys again:\n")
-        allowed = invoke_hook(function, "team-app")
+        allowed = invoke_hook(function, server, "team-app")
         show_hook("team-app", allowed)
     finally:
         function.stop()
