@@ -113,9 +113,9 @@ def task_root(tmp_path_factory):
     """The packaged zip (`make package`), unpacked into an empty folder as Lambda's /var/task."""
     import zipfile
 
-    from tools.package import build
+    from tools.package import cached_build
 
-    archive = build(tmp_path_factory.mktemp("dist"))
+    archive = cached_build()
     folder = tmp_path_factory.mktemp("task")
     with zipfile.ZipFile(archive) as zf:
         zf.extractall(folder)

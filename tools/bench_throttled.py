@@ -78,7 +78,7 @@ def measure() -> list[Margin]:
     os.environ.update(client_environment(endpoint))
     cfn = start_response_server(str(work))
     task = work / "task"
-    with zipfile.ZipFile(package.build(work / "dist")) as zf:
+    with zipfile.ZipFile(package.cached_build()) as zf:
         zf.extractall(task)
     runtime = lambda_runtime.build()
     make_compliant()

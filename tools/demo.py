@@ -124,9 +124,7 @@ def last_report(function: LambdaFunction):
 
 def start_function(work: Path, **env: str) -> LambdaFunction:
     """A fresh execution environment of the packaged function (built once per demo)."""
-    archive = work / "dist" / package.ZIP_NAME
-    if not archive.exists():
-        package.build(archive.parent)
+    archive = package.cached_build()
     task = work / f"task-{len(list(work.glob('task-*')))}"
     with zipfile.ZipFile(archive) as zf:
         zf.extractall(task)
