@@ -34,8 +34,7 @@ def _access(context: SafeContext) -> "AwsAccess":
 
 
 def _audit(event, context):
-    _access(context)
-    result = answer(event, context, _aws, registry, baselines)
+    result = answer(event, context, _access(context), registry, baselines)
     helper.Data.update(result.data)
     helper.Reason = result.reason
     if not result.succeeded:
