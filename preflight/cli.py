@@ -52,6 +52,18 @@ def _timeout(value: str) -> float:
     return seconds
 
 
+def _account_id(value: str) -> str:
+    if not re.fullmatch(r"\d{12}", value):
+        raise argparse.ArgumentTypeError(f"not a 12-digit account id: {value[:40]!r}")
+    return value
+
+
+def _concurrency(value: str) -> int:
+    if not value.isdigit() or not 1 <= int(value) <= 64:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 1 to 64, not {value[:20]!r}")
+    return int(value)
+
+
 def _role_arn(value: str) -> str:
     if not ROLE_ARN.match(value):
         raise argparse.ArgumentTypeError(f"not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME): {value[:80]!r}")
@@ -72,6 +84,17 @@ def _parser() -> argparse.ArgumentParser:
     audit.add_argument("--profile", help="AWS named profile")
     audit.add_argument("--role-arn", action="append", default=[], metavar="ARN", type=_role_arn,
                        help="audit the account of this role (assumed with your credentials); repeat for several")
+    sweep = audit.add_argument_group("auditing many accounts through a role in each (instead of --role-arn)")
+    sweep.add_argument("--organization", action="store_true",
+                       help="every ACTIVE account of the organization (organizations:ListAccounts)")
+    sweep.add_argument("--accounts", metavar="FILE", help="the accounts listed in FILE, one 12-digit id a line")
+    sweep.add_argument("--account", action="append", default=[], metavar="ID", type=_account_id,
+                       help="this account; repeat for several")
+    sweep.add_argument("--role-name", default="OrganizationAccountAccessRole",
+                       help="the role assumed in each account (default: OrganizationAccountAccessRole)")
+    sweep.add_argument("--external-id", help="the ExternalId the role's trust policy requires")
+    sweep.add_argument("--concurrency", type=_concurrency, default=8,
+                       help="accounts audited at once (default 8, at most 64)")
     audit.add_argument("--format", choices=FORMATS, default="table", type=str.lower,
                        help=f"how to write the result: {', '.join(FORMATS)} (default: table)")
     audit.add_argument("--output", metavar="FILE", help="write the result there instead of to standard output")
@@ -165,13 +188,15 @@ def _account_in(role_arn: str) -> str:
     return account
 
 
-def _assumed(session, role_arn: str, region: str):
+def _assumed(session, role_arn: str, region: str, external_id: str | None = None):
     from botocore.exceptions import BotoCoreError, ClientError
 
     from preflight.aws import new_session
 
+    extra = {"ExternalId": external_id} if external_id else {}
     try:
-        credentials = session.client("sts").assume_role(RoleArn=role_arn, RoleSessionName="preflight")["Credentials"]
+        credentials = session.client("sts").assume_role(RoleArn=role_arn, RoleSessionName="preflight",
+                                                        **extra)["Credentials"]
     except (BotoCoreError, ClientError) as error:
         raise UsageError(f"could not assume {role_arn}: " + _in_words(error, "assuming the role")) from error
     return new_session(aws_access_key_id=credentials["AccessKeyId"], aws_secret_access_key=credentials["SecretAccessKey"],
@@ -214,8 +239,6 @@ def _audit(args: argparse.Namespace, registry, err: TextIO) -> tuple[int, str]:
     from preflight.audit import run_audit
     from preflight.aws import AwsAccess
     from preflight.concurrency import spawn
-    from preflight.formats import Format, overall, render
-    from preflight.model import Verdict
     from preflight.progress import Progress
     from preflight.runner import Deadline
 
@@ -223,6 +246,11 @@ def _audit(args: argparse.Namespace, registry, err: TextIO) -> tuple[int, str]:
         _check_writable(args.output)
     template = _template_file(args.template) if args.template else None
     source = baseline.configured_source() if args.baseline is None else _baseline_source(args.baseline, registry)
+    sweeping = args.organization or args.accounts or args.account
+    if sweeping and args.role_arn:
+        raise UsageError("--role-arn audits the roles you name; --organization, --accounts and --account assume "
+                         "--role-name in each account: use one or the other")
+    accounts_file = _accounts_file(args.accounts) if args.accounts else None
     session = _session(args.profile, args.region)
     if not session.region_name:
         raise UsageError("no AWS region is configured: pass --region or set AWS_REGION")
@@ -247,6 +275,9 @@ def _audit(args: argparse.Namespace, registry, err: TextIO) -> tuple[int, str]:
     if regions is not None:
         policy = dataclasses.replace(policy, regions=regions)
 
+    if sweeping:
+        reports = _sweep(args, session, own, home, policy, template, accounts_file, err)
+        return _finish(args, reports, policy, err)
     if policy.regions.names:
         _check_regions_enabled(policy.regions.names, accesses)
 
@@ -265,6 +296,12 @@ def _audit(args: argparse.Namespace, registry, err: TextIO) -> tuple[int, str]:
     finally:
         logging.getLogger().removeHandler(log_handler)
         progress.close()
+    return _finish(args, reports, policy, err)
+
+
+def _finish(args: argparse.Namespace, reports, policy, err: TextIO) -> tuple[int, str]:
+    from preflight.formats import Format, overall, render
+    from preflight.model import Verdict
 
     fmt = Format(args.format)
     colour = fmt is Format.TABLE and not args.output and sys.stdout.isatty()
@@ -287,6 +324,56 @@ def _template_file(path: str):
         return from_file(path)
     except TemplateUnavailable as error:
         raise UsageError(f"--template: {error}") from error
+
+
+def _accounts_file(path: str) -> list[str]:
+    from preflight.sweep import accounts_in_file
+
+    try:
+        with open(path) as source:
+            return accounts_in_file(source.read(1_000_000))
+    except OSError as error:
+        raise UsageError(f"--accounts: cannot read {path}: {error.strerror or error}") from error
+    except ValueError as error:
+        raise UsageError(f"--accounts {path}: {error}") from error
+
+
+def _sweep(args: argparse.Namespace, session, own, home: str, policy, template, accounts_file, err: TextIO):
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from preflight.audit import run_audit
+    from preflight.aws import AwsAccess
+    from preflight.runner import Deadline
+    from preflight.sweep import SweepProgress, Target, organization_accounts, role_arn, sweep, unreachable
+
+    partition = own.session.client("sts").get_caller_identity()["Arn"].split(":")[1]
+    if args.organization:
+        try:
+            accounts = organization_accounts(session)
+        except (BotoCoreError, ClientError) as error:
+            raise UsageError(_in_words(error, "listing the organization's accounts")) from error
+    else:
+        accounts = accounts_file or []
+    accounts = list(dict.fromkeys(accounts + args.account))
+    if not accounts:
+        raise UsageError("no accounts to audit")
+    deadline = Deadline.after(args.timeout)
+    targets = [Target(a, role_arn(partition, a, args.role_name)) for a in accounts]
+
+    def audit_one(target: Target):
+        try:
+            assumed = _assumed(session, target.role_arn, home, args.external_id)
+        except UsageError as error:
+            return unreachable(target.account_id, home, str(error), "AssumeRoleFailed")
+        # the account's session and clients live only as long as its audit
+        return run_audit(policy, AwsAccess(assumed, region=home, account_id=target.account_id), deadline,
+                         template=template)
+
+    progress = SweepProgress(err, len(targets))
+    try:
+        return sweep(targets, audit_one, args.concurrency, progress)
+    finally:
+        progress.close()
 
 
 def _check_writable(path: str) -> None:

@@ -127,6 +127,11 @@ def _md_escape(text: str) -> str:
 
 def to_markdown(reports: Sequence[Report]) -> str:
     lines = [f"## preflight: {overall(reports).value}", ""]
+    if len(reports) > 1:  # several accounts: the summary first
+        lines += ["| account | verdict | failing checks |", "|---|---|---|"]
+        lines += [f"| {r.account_id} | {headline(r)} | "
+                  f"{', '.join(dict.fromkeys(f'`{f.check.id}`' for f in r.blocking)) or '-'} |" for r in reports]
+        lines.append("")
     for report in reports:
         lines += [f"### Account {report.account_id} — {headline(report)}", "",
                   f"Regions: {', '.join(report.regions) or report.region}; baseline: {report.baseline}", "",
