@@ -20,6 +20,7 @@ import sys
 import tempfile
 import time
 
+from tools.bench_org import measure as measure_sweeps, print_figures as print_sweeps  # noqa: E402
 from tools.bench_throttled import measure as measure_margins, print_margins  # noqa: E402
 
 LATENCY_S = 0.100
@@ -211,6 +212,7 @@ def main() -> None:
     rss_catalogue = peak_rss({"checks": [c.id for c in ALL_CHECKS]})
     rss_full = peak_rss({"checks": [c.id for c in ALL_CHECKS], "regions": "all"})
     margins = measure_margins()  # before the latency hook: the function's own process has none anyway
+    sweeps = measure_sweeps()
     install_latency()
     warm = warm_audits()
     burst = hook_burst()
@@ -239,6 +241,7 @@ def main() -> None:
         print(f"  {label:<32} {burst[name + '_calls']:5.0f} AWS calls  p50 {burst[name + '_p50_ms']:6.0f} ms  "
               f"p95 {burst[name + '_p95_ms']:6.0f} ms  all {burst[name + '_total_s']:5.1f} s")
     print_margins(margins)
+    print_sweeps(sweeps)
 
 
 if __name__ == "__main__":
