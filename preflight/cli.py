@@ -170,13 +170,15 @@ def _session(profile: str | None, region: str | None):
         raise UsageError(_in_words(error, "opening the profile")) from error
 
 
-def _account_of(session) -> str:
+def _identity(session) -> tuple[str, str]:
+    """(account id, partition) of the credentials in use."""
     from botocore.exceptions import BotoCoreError, ClientError
 
     try:
-        return session.client("sts").get_caller_identity()["Account"]
+        identity = session.client("sts").get_caller_identity()
     except (BotoCoreError, ClientError) as error:
         raise UsageError(_in_words(error, "checking your credentials")) from error
+    return identity["Account"], identity["Arn"].split(":")[1]
 
 
 def _account_in(role_arn: str) -> str:
@@ -255,7 +257,7 @@ def _audit(args: argparse.Namespace, registry, err: TextIO) -> tuple[int, str]:
     if not session.region_name:
         raise UsageError("no AWS region is configured: pass --region or set AWS_REGION")
     home = session.region_name
-    own_account = _account_of(session)
+    own_account, partition = _identity(session)
     own = AwsAccess(session, region=home, account_id=own_account)  # reads the baseline; audits unless --role-arn
     accesses = [(own_account, own)] if not args.role_arn else [
         (_account_in(arn), AwsAccess(_assumed(session, arn, home), region=home, account_id=_account_in(arn)))
@@ -276,7 +278,7 @@ def _audit(args: argparse.Namespace, registry, err: TextIO) -> tuple[int, str]:
         policy = dataclasses.replace(policy, regions=regions)
 
     if sweeping:
-        reports = _sweep(args, session, own, home, policy, template, accounts_file, err)
+        reports = _sweep(args, session, partition, home, policy, template, accounts_file, err)
         return _finish(args, reports, policy, err)
     if policy.regions.names:
         _check_regions_enabled(policy.regions.names, accesses)
@@ -338,7 +340,8 @@ def _accounts_file(path: str) -> list[str]:
         raise UsageError(f"--accounts {path}: {error}") from error
 
 
-def _sweep(args: argparse.Namespace, session, own, home: str, policy, template, accounts_file, err: TextIO):
+def _sweep(args: argparse.Namespace, session, partition: str, home: str, policy, template, accounts_file,
+           err: TextIO):
     from botocore.exceptions import BotoCoreError, ClientError
 
     from preflight.audit import run_audit
@@ -346,7 +349,6 @@ def _sweep(args: argparse.Namespace, session, own, home: str, policy, template, 
     from preflight.runner import Deadline
     from preflight.sweep import SweepProgress, Target, organization_accounts, role_arn, sweep, unreachable
 
-    partition = own.session.client("sts").get_caller_identity()["Arn"].split(":")[1]
     if args.organization:
         try:
             accounts = organization_accounts(session)
