@@ -186,10 +186,8 @@ def answer(event: Mapping[str, Any], remaining_s: float, aws: Any, registry: Any
         return success(request.token, f"preflight gates stacks and change sets; a {request.target_type} target is "
                                       "not audited (set the hook's TargetOperations to STACK).")
     deadline = audit_deadline(min(remaining_s, HOOK_BUDGET_S))
-    try:  # an SSM or S3 read that hangs must not hold the answer past CloudFormation's 30 s either
-        policy = spawn(baselines.get, aws, registry).result(timeout=deadline.remaining())
-    except concurrent.futures.TimeoutError:
-        return failure(request.token, "The preflight baseline could not be loaded before the deadline.")
+    try:
+        policy = baselines.within(deadline, aws, registry)
     except BaselineError as error:
         logger.error("baseline unavailable: %s", error)
         return failure(request.token, f"The preflight baseline could not be loaded: {error}.")

@@ -78,6 +78,13 @@ class BaselineCache:
         self._policy: Policy | None = None
         self._fetched_at = 0.0
 
+    def within(self, deadline: Deadline, aws: AwsAccess, registry: Registry) -> Policy:
+        """The baseline, or BaselineError saying why not - also when an SSM or S3 read hangs past the deadline."""
+        try:
+            return spawn(self.get, aws, registry).result(timeout=deadline.remaining())
+        except concurrent.futures.TimeoutError:
+            raise BaselineError(["it did not arrive before the deadline"]) from None
+
     def get(self, aws: AwsAccess, registry: Registry) -> Policy:
         if self._policy is None or time.monotonic() - self._fetched_at > self._ttl_s:
             source = baseline.configured_source() if self._source is None else self._source
@@ -115,11 +122,8 @@ def answer(event: Mapping[str, Any], context: SafeContext, aws: AwsAccess, regis
             f"This auditor audits account {aws.known_account_id}, but the stack is in account {stack_account}: "
             "use the ServiceToken of the preflight auditor deployed in that account."), {})
     deadline = audit_deadline(context.remaining_s())
-    try:  # an SSM or S3 read that hangs must not hold the answer past the deadline either
-        deployed = spawn(baselines.get, aws, registry).result(timeout=deadline.remaining())
-    except concurrent.futures.TimeoutError:
-        logger.error("the baseline did not arrive before the deadline")
-        return Answer(False, id_if_failed, "The preflight baseline could not be loaded before the deadline.", {})
+    try:
+        deployed = baselines.within(deadline, aws, registry)
     except BaselineError as error:  # fail closed: no baseline, no pass
         logger.error("baseline unavailable: %s", error)
         return Answer(False, id_if_failed, _short(f"The preflight baseline could not be loaded: {error}."), {})

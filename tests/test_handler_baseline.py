@@ -120,7 +120,8 @@ def test_a_baseline_read_that_hangs_fails_closed_before_the_deadline(cfn, deploy
     try:
         invocation = invoke(cfn, "Create", remaining_s=3)
         assert invocation.arrived_at[0] < invocation.context.deadline
-        assert invocation.response["Reason"] == "The preflight baseline could not be loaded before the deadline."
+        assert invocation.response["Reason"] == ("The preflight baseline could not be loaded: it did not arrive "
+                                                 "before the deadline.")
     finally:
         release.set()
 

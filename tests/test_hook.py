@@ -164,7 +164,9 @@ def test_the_message_and_annotations_stay_within_the_documented_lengths(monkeypa
                              "https://docs.aws.amazon.com/" + "y" * 6000, ()), lambda ctx: failed("m" * 5000))
              for i in range(40)]
 
-    class Fixed:
+    from preflight.resource import BaselineCache
+
+    class Fixed(BaselineCache):
         def get(self, aws, registry):
             return Policy(tuple(Selection.of(c) for c in noisy))
 
