@@ -34,7 +34,7 @@ docs: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check --select F,E9 preflight checks sim tools tests
-	$(VENV)/bin/cfn-lint cfn/*.yaml examples/*.yaml
+	$(VENV)/bin/cfn-lint cfn/*.yaml $$(find examples -name "*.yaml")
 
 clean:
 	rm -rf $(VENV) dist build *.egg-info
