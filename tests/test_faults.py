@@ -25,17 +25,19 @@ def answered_in_time(invocation) -> dict:
     return invocation.response
 
 
-def test_throttling_on_every_call_is_an_error_per_check_with_bounded_retries(cfn, session):
+def test_throttling_on_every_call_is_answered_in_time_with_bounded_retries(cfn, session):
+    """Throttled without end: each check retries (adaptive, at most 6 attempts) until it gives up (ERROR) or the
+    audit's deadline abandons it (TIMEOUT); either way the stack gets its answer before the Lambda's deadline."""
     make_compliant()
     errors = storm(session, "ThrottlingException")
-    response = answered_in_time(invoke(cfn, "Create", remaining_s=20))
+    response = answered_in_time(invoke(cfn, "Create", remaining_s=10))
     assert response["Status"] == "FAILED"
     for check_id in ("cloudtrail-enabled", "root-account-mfa-enabled", "config-recording-enabled",
                      "s3-account-level-public-access-blocks"):
-        assert f"{check_id} (ERROR)" in response["Reason"]
-    assert "ThrottlingException" in response["Reason"]
-    # 5 first calls (DescribeTrails, GetAccountSummary, GetPublicAccessBlock, 2 Config), 3 attempts each at most.
-    assert 5 < len(errors.attempts) <= 5 * 3
+        assert f"{check_id} (ERROR)" in response["Reason"] or f"{check_id} (TIMEOUT)" in response["Reason"]
+    assert response["Data"]["PassedChecks"] == ""
+    # 5 first calls (DescribeTrails, GetAccountSummary, GetPublicAccessBlock, 2 Config), 6 attempts each at most.
+    assert 5 < len(errors.attempts) <= 5 * 6
 
 
 def test_access_denied_on_one_service_fails_only_that_check(cfn, session):
