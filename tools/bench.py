@@ -20,6 +20,7 @@ import sys
 import tempfile
 import time
 
+from tools.bench_burst import SIZES as BURST_SIZES, burst, print_bursts  # noqa: E402
 from tools.bench_org import measure as measure_sweeps, print_figures as print_sweeps  # noqa: E402
 from tools.bench_throttled import measure as measure_margins, print_margins  # noqa: E402
 
@@ -218,6 +219,7 @@ def main() -> None:
                    for name in ("minimal", "recommended", "cis-aws-foundations-v3")}
     margins = measure_margins()  # before the latency hook: the function's own process has none anyway
     sweeps = measure_sweeps()
+    bursts = [burst(size) for size in BURST_SIZES]
     install_latency()
     warm = warm_audits()
     burst = hook_burst()
@@ -249,6 +251,7 @@ def main() -> None:
               f"p95 {burst[name + '_p95_ms']:6.0f} ms  all {burst[name + '_total_s']:5.1f} s")
     print_margins(margins)
     print_sweeps(sweeps)
+    print_bursts(bursts)
 
 
 if __name__ == "__main__":
