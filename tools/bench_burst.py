@@ -7,9 +7,11 @@ answer time, and calls per audit; nothing asserts.
 """
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -19,7 +21,8 @@ RATES = {"cloudtrail:DescribeTrails": 5.0, "iam:GetAccountSummary": 5.0}
 SIZES = (10, 50)
 
 
-def burst(size: int) -> dict[str, float]:
+def burst(size: int, compliant: bool = True) -> dict[str, float]:
+    """`compliant=False`: root MFA is off, so every audit must answer FAIL naming it, and nothing else."""
     from sim import account
     from sim.moto_server import client_environment, start_moto_server
     from sim.throttle_proxy import ThrottlingProxy
@@ -30,14 +33,18 @@ def burst(size: int) -> dict[str, float]:
     os.environ.update(client_environment(endpoint))
     try:
         account.make_compliant()
+        if not compliant:
+            account.set_root_mfa(False)
     finally:
         os.environ.clear()
         os.environ.update(saved)
     proxy = ThrottlingProxy(endpoint, RATES, burst=5)
     env = {**os.environ, **client_environment(proxy.url), "PYTHONPATH": str(ROOT)}
     started = time.monotonic()
-    processes = [subprocess.Popen([sys.executable, "-m", "preflight", "audit", "--timeout", "50"], env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(size)]
+    outputs = [Path(tempfile.mkdtemp(prefix="preflight-burst-")) / "audit.json" for _ in range(size)]
+    processes = [subprocess.Popen([sys.executable, "-m", "preflight", "audit", "--timeout", "50", "--format", "json",
+                                   "--output", str(output)], env=env, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL) for output in outputs]
     finished = []
     for process in processes:
         process.wait(300)
@@ -46,7 +53,16 @@ def burst(size: int) -> dict[str, float]:
     server.stop()
     times = sorted(t for t, _ in finished)
     calls = sum(proxy.forwarded.values()) + sum(proxy.throttled.values())
-    return {"size": size, "correct": sum(1 for _, code in finished if code == 0), "p50": times[len(times) // 2],
+    expected = ([], 0) if compliant else (["root-account-mfa-enabled"], 1)
+
+    def correct(output: Path, code: int) -> bool:
+        if code != expected[1] or not output.exists():
+            return False
+        [report] = json.loads(output.read_text())["reports"]
+        return report["blocking"] == expected[0]
+
+    right = sum(1 for output, (_, code) in zip(outputs, finished) if correct(output, code))
+    return {"size": size, "compliant": compliant, "correct": right, "p50": times[len(times) // 2],
             "p95": times[min(len(times) - 1, int(len(times) * 0.95))], "calls_per_audit": calls / size,
             "throttled": sum(proxy.throttled.values())}
 
@@ -54,7 +70,8 @@ def burst(size: int) -> dict[str, float]:
 def print_bursts(figures: list[dict[str, float]]) -> None:
     print(f"bursts of audits of a compliant account, throttled at {', '.join(f'{k} {v:g}/s' for k, v in RATES.items())}:")
     for f in figures:
-        print(f"  {f['size']:3d} at once: {f['correct']:3d}/{f['size']} answered PASS, p50 {f['p50']:5.1f} s, "
+        verdict = "PASS" if f["compliant"] else "FAIL naming only root-account-mfa-enabled"
+        print(f"  {f['size']:3d} at once: {f['correct']:3d}/{f['size']} answered {verdict}, p50 {f['p50']:5.1f} s, "
               f"p95 {f['p95']:5.1f} s, {f['calls_per_audit']:.1f} calls per audit ({f['throttled']} throttled)")
 
 
@@ -62,4 +79,5 @@ if __name__ == "__main__":
     from sim.environment import use_simulated_aws
 
     use_simulated_aws("bench")
-    print_bursts([burst(int(s)) for s in sys.argv[1:]] or [burst(s) for s in SIZES])
+    sizes = [int(s) for s in sys.argv[1:]] or list(SIZES)
+    print_bursts([burst(s) for s in sizes] + [burst(sizes[-1], compliant=False)])
