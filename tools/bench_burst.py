@@ -45,10 +45,14 @@ def burst(size: int, compliant: bool = True) -> dict[str, float]:
     processes = [subprocess.Popen([sys.executable, "-m", "preflight", "audit", "--timeout", "50", "--format", "json",
                                    "--output", str(output)], env=env, stdout=subprocess.DEVNULL,
                                   stderr=subprocess.DEVNULL) for output in outputs]
-    finished = []
-    for process in processes:
-        process.wait(300)
-        finished.append((time.monotonic() - started, process.returncode))
+    ended: dict[int, tuple[float, int]] = {}
+    by_pid = {p.pid: p for p in processes}
+    while len(ended) < len(processes):  # each process's own end, in the order they end
+        pid, status = os.wait()
+        if pid in by_pid:
+            ended[pid] = (time.monotonic() - started, os.waitstatus_to_exitcode(status))
+            by_pid[pid].returncode = ended[pid][1]
+    finished = [ended[p.pid] for p in processes]
     proxy.close()
     server.stop()
     times = sorted(t for t, _ in finished)
