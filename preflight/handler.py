@@ -13,7 +13,7 @@ verdicts = hook.VerdictCache()  # the hook's recent verdicts, per warm container
 
 try:  # anything broken below is answered FAILED (Create/Update) or SUCCESS (Delete), never silence
     from preflight import tracing
-    from preflight.aws import AwsAccess
+    from preflight.aws import AwsAccess, account_in_arn
     from preflight.registry import default_registry
     from preflight.resource import BaselineCache, answer
 
@@ -29,7 +29,7 @@ _aws: "AwsAccess | None" = None  # one session and its clients per container, ma
 def _access(context: SafeContext) -> "AwsAccess":
     global _aws
     if _aws is None:  # the account from the function's own ARN, no STS call; without one AwsAccess asks STS
-        _aws = AwsAccess(account_id=account_of_function(context.invoked_function_arn))
+        _aws = AwsAccess(account_id=account_in_arn(context.invoked_function_arn or ""))
     return _aws
 
 
@@ -40,10 +40,6 @@ def _audit(event, context):
     if not result.succeeded:
         helper.Status = "FAILED"
     return result.physical_id
-
-
-def account_of_function(arn: str | None) -> str | None:
-    return arn.split(":")[4] if arn else None
 
 
 helper.create(_audit)

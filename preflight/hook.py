@@ -31,7 +31,7 @@ from typing import Any, Mapping
 from preflight.concurrency import spawn
 from preflight.errors import BaselineError, PreflightError
 from preflight.model import Finding, Report, Scope, Status
-from preflight.report import reason
+from preflight.report import fit, reason
 from preflight.template import TemplateUnavailable, from_payload_url as template_from_payload
 
 logger = logging.getLogger(__name__)
@@ -84,10 +84,6 @@ def parse(event: Mapping[str, Any]) -> HookRequest | str:
                        stack_id[:512] if isinstance(stack_id, str) else "", data.get("payload"))
 
 
-def _cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def _annotation(finding: Finding, report: Report) -> dict[str, Any]:
     meta = finding.check
     name = meta.id + (f" ({finding.region})" if finding.region else "")
@@ -103,12 +99,12 @@ def _annotation(finding: Finding, report: Report) -> dict[str, Any]:
         status, message = "SKIPPED", f"not applicable: {finding.message}"
     else:  # ERROR or TIMEOUT that the baseline lets through (on_error: warn, or below fail_on)
         status, message = "SKIPPED", f"not judged ({finding.status.value}, not blocking): {finding.message}"
-    annotation = {"annotationName": _cut(name, MAX_ANNOTATION_NAME_CHARS), "status": status,
-                  "statusMessage": _cut(message, MAX_STATUS_MESSAGE_CHARS),
+    annotation = {"annotationName": fit(name, MAX_ANNOTATION_NAME_CHARS), "status": status,
+                  "statusMessage": fit(message, MAX_STATUS_MESSAGE_CHARS),
                   "severityLevel": finding.effective_severity.value}
     if status == "FAILED":
-        annotation["remediationMessage"] = _cut(meta.remediation, MAX_REMEDIATION_MESSAGE_CHARS)
-        annotation["remediationLink"] = _cut(meta.remediation_url, MAX_REMEDIATION_LINK_CHARS)
+        annotation["remediationMessage"] = fit(meta.remediation, MAX_REMEDIATION_MESSAGE_CHARS)
+        annotation["remediationLink"] = fit(meta.remediation_url, MAX_REMEDIATION_LINK_CHARS)
     return annotation
 
 
@@ -123,7 +119,7 @@ def answer_for(token: str, report: Report, blocked: bool, judged_note: str = "")
 
 
 def failure(token: str, message: str) -> dict[str, Any]:
-    return {"hookStatus": "FAILED", "errorCode": "InternalFailure", "message": _cut(message, MAX_MESSAGE_CHARS),
+    return {"hookStatus": "FAILED", "errorCode": "InternalFailure", "message": fit(message, MAX_MESSAGE_CHARS),
             "clientRequestToken": token}
 
 

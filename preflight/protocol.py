@@ -22,7 +22,7 @@ from crhelper.resource_helper import FAILED, SUCCESS
 
 from preflight.delivery import deliver, host_of, is_allowed
 from preflight.invocation import SafeContext
-from preflight.report import MAX_REASON_CHARS
+from preflight.report import MAX_REASON_CHARS, fit
 from preflight.request import MAX_RESPONSE_URL_CHARS, echoed, malformation, safe_physical_id, without_crhelper_keys
 from preflight.runner import Deadline
 
@@ -35,8 +35,7 @@ DELIVERY_MARGIN_S = 0.1
 
 def capped_reason(reason: Any) -> str:
     """Every Reason within CloudFormation's 256 characters, cut at the end (crhelper would keep the end)."""
-    text = str(reason)
-    return text if len(text) <= MAX_REASON_CHARS else text[: MAX_REASON_CHARS - 1] + "…"
+    return fit(str(reason), MAX_REASON_CHARS)
 
 
 class GuardedResource(CfnResource):

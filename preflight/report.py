@@ -50,7 +50,8 @@ def _groups(findings: tuple[Finding, ...], home: str) -> list[_Group]:
     return sorted(groups, key=lambda g: g.first.effective_severity.rank)
 
 
-def _fit(text: str, limit: int) -> str:
+def fit(text: str, limit: int) -> str:
+    """The text within `limit` characters, cut at the end with an ellipsis."""
     return text if len(text) <= limit else text[: max(0, limit - 1)].rstrip() + "…"
 
 
@@ -81,14 +82,14 @@ def _listing(head: str, groups: list[_Group], limit: int) -> str:
             text = f"{head}{', '.join(labels[:shown])} +{len(labels) - shown} more"
             if len(text) <= limit:
                 break
-        return _fit(text, limit)
+        return fit(text, limit)
     separator = ": "
     budgets = _share_out([len(separator + g.first.message) for g in groups], limit - len(bare))
     parts = []
     for group, budget in zip(groups, budgets):
         detail = separator + group.first.message
-        parts.append(group.label + (_fit(detail, budget) if budget >= MIN_DETAIL_CHARS or budget >= len(detail) else ""))
-    return _fit(f"{head}{' | '.join(parts)}", limit)
+        parts.append(group.label + (fit(detail, budget) if budget >= MIN_DETAIL_CHARS or budget >= len(detail) else ""))
+    return fit(f"{head}{' | '.join(parts)}", limit)
 
 
 def reason(report: Report, limit: int = MAX_REASON_CHARS) -> str:
@@ -98,12 +99,12 @@ def reason(report: Report, limit: int = MAX_REASON_CHARS) -> str:
     checks = len({f.check.id for f in report.findings})
     where = f" in {len(report.regions)} regions" if len(report.regions) > 1 else ""
     if not report.findings:
-        return _fit(f"{headline(report)}: the audit produced no findings, so nothing was shown to pass.", limit)
+        return fit(f"{headline(report)}: the audit produced no findings, so nothing was shown to pass.", limit)
     if report.blocking:
         return _listing(f"{headline(report)}: ", _groups(report.blocking, report.region), limit)
     let_through = tuple(f for f in report.findings if f.status.is_failure or f.status is Status.EXEMPT)
     if not let_through:
-        return _fit(f"{headline(report)}: all {checks} checks passed{where}.", limit)
+        return fit(f"{headline(report)}: all {checks} checks passed{where}.", limit)
     return _listing(f"{headline(report)}: not blocking: ", _groups(let_through, report.region), limit)
 
 

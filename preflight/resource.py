@@ -25,7 +25,7 @@ from preflight.invocation import SafeContext
 from preflight.policy import Policy, RegionsKind
 from preflight.registry import Registry
 from preflight.observability import RequestIds
-from preflight.report import MAX_REASON_CHARS, reason, response_data, with_report_uri
+from preflight.report import MAX_REASON_CHARS, fit, reason, response_data, with_report_uri
 from preflight.runner import Deadline
 
 logger = logging.getLogger(__name__)
@@ -64,8 +64,8 @@ def is_rollback_or_repeat(event: Mapping[str, Any]) -> bool:
     return event.get("RequestType") == "Update" and event.get("PhysicalResourceId") == physical_id_for(event)
 
 
-def _short(text: str) -> str:
-    return text if len(text) <= MAX_REASON_CHARS else text[: MAX_REASON_CHARS - 1] + "…"
+def _reason(text: str) -> str:
+    return fit(text, MAX_REASON_CHARS)
 
 
 class BaselineCache:
@@ -118,7 +118,7 @@ def answer(event: Mapping[str, Any], context: SafeContext, aws: AwsAccess, regis
     stack_account = account_in_arn(str(event.get("StackId", "")))
     if stack_account and aws.known_account_id and stack_account != aws.known_account_id:
         # The checks read the function's own account; a verdict about it means nothing to another account.
-        return Answer(False, id_if_failed, _short(
+        return Answer(False, id_if_failed, _reason(
             f"This auditor audits account {aws.known_account_id}, but the stack is in account {stack_account}: "
             "use the ServiceToken of the preflight auditor deployed in that account."), {})
     deadline = audit_deadline(context.remaining_s())
@@ -126,22 +126,22 @@ def answer(event: Mapping[str, Any], context: SafeContext, aws: AwsAccess, regis
         deployed = baselines.within(deadline, aws, registry)
     except BaselineError as error:  # fail closed: no baseline, no pass
         logger.error("baseline unavailable: %s", error)
-        return Answer(False, id_if_failed, _short(f"The preflight baseline could not be loaded: {error}."), {})
+        return Answer(False, id_if_failed, _reason(f"The preflight baseline could not be loaded: {error}."), {})
     try:
         policy = properties.apply(event.get("ResourceProperties"), deployed, registry)
     except PolicyError as error:
         logger.error("invalid properties: %s", error)
-        return Answer(False, id_if_failed, _short(f"Invalid Custom::Preflight properties: {error}."), {})
+        return Answer(False, id_if_failed, _reason(f"Invalid Custom::Preflight properties: {error}."), {})
     too_big = capacity.shortfall(policy, _region_count(policy, aws), context.memory_limit_in_mb)
     if too_big:
         logger.error("refusing an audit that would not fit in memory: %s", too_big)
-        return Answer(False, id_if_failed, _short(too_big), {})
+        return Answer(False, id_if_failed, _reason(too_big), {})
     ids = RequestIds.of(event, context.aws_request_id)
     try:
         report = run_audit(policy, aws, deadline)
     except PreflightError as error:
         logger.error("the audit could not run: %s", error)
-        return Answer(False, id_if_failed, _short(f"The audit could not run: {error}."), {})
+        return Answer(False, id_if_failed, _reason(f"The audit could not run: {error}."), {})
     report = replace(report, deliveries=destinations.deliver(report, policy.reports, aws, ids, deadline))
     observability.log_audit(report, ids)
     observability.publish_metrics(report)

@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
 
 from tools.bench_burst import SIZES as BURST_SIZES, burst as audit_burst, print_bursts  # noqa: E402
 from tools.bench_org import measure as measure_sweeps, print_figures as print_sweeps  # noqa: E402
@@ -101,7 +102,8 @@ def hook_burst() -> dict[str, float]:
     from sim.account import make_compliant
     from sim.cloudformation import FakeLambdaContext
 
-    request = _json.loads(open("tests/events/hook-stack-create.json").read())
+    request = _json.loads((Path(__file__).resolve().parent.parent / "tests" / "events" /
+                           "hook-stack-create.json").read_text())
     figures: dict[str, float] = {}
     with mock_aws():
         make_compliant()
