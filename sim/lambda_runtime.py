@@ -126,7 +126,7 @@ class RuntimeApi:
                 pass  # the function process was killed mid-request: expected at the end of every test
 
         self._httpd = Server(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
+        threading.Thread(target=self._httpd.serve_forever, args=(0.05,), daemon=True).start()
 
     @property
     def invocations(self) -> list[Invocation]:

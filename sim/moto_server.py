@@ -15,6 +15,9 @@ def free_port() -> int:
 
 def start_moto_server(port: int | None = None) -> tuple[ThreadedMotoServer, str]:
     from sim import moto_gaps
+    from sim.environment import skip_moto_public_images
+
+    skip_moto_public_images()
 
     moto_gaps.patch_backends()  # AWS's behaviour where moto differs (a new trail's default selector, ...)
     logging.getLogger("werkzeug").setLevel(logging.CRITICAL)  # one access-log line per request otherwise
