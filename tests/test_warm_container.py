@@ -3,6 +3,7 @@ and memory flat from request to request."""
 from __future__ import annotations
 
 import gc
+from collections import Counter
 import logging
 import os
 import tracemalloc
@@ -13,8 +14,17 @@ from preflight.baseline import HEADLINE
 from sim.account import make_compliant, put_public_access_block, set_root_mfa
 from tests.handler_support import invoke
 
-INVOCATIONS = 60  # enough for a per-request leak to show; the suite must stay fast
+
+def auditor_objects() -> Counter:
+    """The live objects of the auditor's own classes, by class: a request that leaves one behind is a leak."""
+    return Counter(type(o).__qualname__ for o in gc.get_objects()
+                   if str(getattr(type(o), "__module__", "")).startswith(("preflight.", "checks.")))
+
 WARM_UP = 15
+INVOCATIONS = WARM_UP + 18  # a traced request costs ten untraced ones: enough for a leak to show
+# Bytes of Python heap a request may leave behind: bounded caches (urllib's, botocore's endpoint resolution) are
+# still filling after the warm-up.
+HEAP_PER_REQUEST = 20 * 1024
 ALL_IDS = ",".join(HEADLINE)
 
 
@@ -62,12 +72,17 @@ def test_hundreds_of_requests_in_one_warm_process(cfn, devnull, monkeypatch):
         cfn.received.clear()  # the stand-in's own record of answers is not the auditor's memory
         if i == WARM_UP - 1:
             gc.collect()
+            objects_before = auditor_objects()
             tracemalloc.start()
             heap_before = tracemalloc.get_traced_memory()[0]
     gc.collect()
-    heap_growth = (tracemalloc.get_traced_memory()[0] - heap_before) / 2**20
+    heap_growth = tracemalloc.get_traced_memory()[0] - heap_before
     tracemalloc.stop()
+    grown = {name: count - objects_before[name] for name, count in auditor_objects().items()
+             if count > objects_before[name]}
     assert cfn.attempts == INVOCATIONS  # one answer each, no strays from earlier requests
-    # The test process's RSS carries moto and pytest too, so it is no measure of the auditor: the Python heap
-    # is what a leak would grow. RSS carries the allocator's per-thread arenas and moto; the Python heap is what a leak would grow.
-    assert heap_growth < 1.0, f"the Python heap grew {heap_growth:.2f} MiB over {INVOCATIONS - WARM_UP} requests"
+    # The test process's RSS carries moto, pytest and the allocator's per-thread arenas, so it is no measure of
+    # the auditor: its own objects, and the Python heap, are what a leak would grow.
+    traced = INVOCATIONS - WARM_UP
+    assert grown == {}, f"objects left behind by {traced} requests: {grown}"
+    assert heap_growth < traced * HEAP_PER_REQUEST, f"the Python heap grew {heap_growth / 2**10:.0f} KiB over {traced} requests"
