@@ -1,6 +1,7 @@
 """Reading the repository's CloudFormation templates (with their intrinsic-function tags)."""
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,27 @@ AUDITOR_TEMPLATE = ROOT / "cfn" / "preflight.yaml"
 
 def all_templates() -> list[Path]:
     return sorted([*ROOT.glob("cfn/**/*.yaml"), *ROOT.glob("examples/**/*.yaml")])
+
+
+@functools.cache
+def _linter():
+    from cfnlint.config import ConfigMixIn
+    from cfnlint.runner import Runner
+
+    config = ConfigMixIn([], regions=["us-east-1"])
+    return config, Runner(config).rules  # loading cfn-lint's rules takes a second; linting a template a tenth
+
+
+def lint(text: str) -> list[str]:
+    """cfn-lint's findings (warnings included: an unknown IAM action is only W3037) for a template's text."""
+    from cfnlint.decode.decode import decode_str
+    from cfnlint.runner import run_template_by_data
+
+    template, errors = decode_str(text)
+    if errors:
+        return [str(m) for m in errors]
+    config, rules = _linter()
+    return [str(m) for m in run_template_by_data(template, config, rules)]
 
 
 def load(path: Path) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from sim.cloudformation import ACCOUNT_ID, REGION
 REGIONS = ("us-east-1", "eu-west-1", "ap-southeast-2")
 
 
-def audit_recording_calls(regions, *, compliant: bool = True) -> Counter:
+def audit_recording_calls(regions, *, compliant: bool = True, checks=tuple(c.id for c in ALL_CHECKS)) -> Counter:
     session = new_session(region_name=REGION)
     calls: Counter = Counter()
 
@@ -25,7 +25,7 @@ def audit_recording_calls(regions, *, compliant: bool = True) -> Counter:
                json.dumps(params.get("body") or params.get("query_string") or "", default=str, sort_keys=True))] += 1
 
     session.events.register_first("before-call.*.*", record)
-    policy = baseline.parse({"checks": [c.id for c in ALL_CHECKS], "regions": regions}, default_registry(), source="t")
+    policy = baseline.parse({"checks": list(checks), "regions": regions}, default_registry(), source="t")
     report = run_audit(policy, AwsAccess(session, region=REGION, account_id=ACCOUNT_ID), Deadline.after(30))
     if compliant:
         assert not report.failures, [f.message for f in report.failures]
@@ -41,9 +41,14 @@ def test_the_full_catalogue_in_several_regions_repeats_no_call():
     assert sum(n for (service, op, *_), n in calls.items() if op == "GetAccountSummary") == 1
 
 
+# Every check that reads the list of regions, and a regional check that runs in each of them.
+REGION_LIST_READERS = ("cloudtrail-enabled", "cloudtrail-log-file-validation", "config-recording-enabled",
+                       "config-global-resources-recorded", "ebs-encryption-by-default")
+
+
 def test_regions_all_looks_the_region_list_up_once():
     make_fully_compliant(("us-east-1",))
-    calls = audit_recording_calls("all", compliant=False)
+    calls = audit_recording_calls("all", compliant=False, checks=REGION_LIST_READERS)
     assert sum(n for (service, op, *_), n in calls.items() if op == "DescribeRegions") == 1
     audited = {region for (service, op, region, _) in calls if op == "GetEbsEncryptionByDefault"}
     assert len(audited) >= 17

@@ -8,6 +8,14 @@ from pathlib import Path
 
 import pytest
 
+from preflight import baseline
+from preflight.audit import run_audit
+from preflight.aws import AwsAccess, new_session
+from preflight.registry import default_registry
+from preflight.runner import Deadline
+from sim.cloudformation import ACCOUNT_ID, REGION
+from sim import account_states
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -27,7 +35,7 @@ def start_sandbox(state: str) -> tuple[subprocess.Popen, str, str]:
 @pytest.mark.slow
 @pytest.mark.parametrize("state, exit_code, expected", [
     ("compliant", 0, "Verdict: PASS"),
-    ("failing:root-account-mfa-enabled", 1, "FAIL    CRITICAL  root-account-mfa-enabled"),
+    ("empty", 1, "FAIL    CRITICAL  root-account-mfa-enabled"),
 ])
 def test_the_printed_lines_audit_the_sandbox(state, exit_code, expected):
     process, exports, command = start_sandbox(state)
@@ -41,3 +49,11 @@ def test_the_printed_lines_audit_the_sandbox(state, exit_code, expected):
         process.wait(10)
     assert completed.returncode == exit_code, completed.stdout + completed.stderr
     assert expected in completed.stdout
+
+
+@pytest.mark.parametrize("check_id", sorted(account_states.BREAKERS))
+def test_a_failing_state_fails_its_check(check_id):
+    account_states.prepare(f"failing:{check_id}")
+    policy = baseline.parse({"checks": [check_id]}, default_registry(), source="t")
+    report = run_audit(policy, AwsAccess(new_session(), region=REGION, account_id=ACCOUNT_ID), Deadline.after(30))
+    assert [f.check.id for f in report.failures] == [check_id]

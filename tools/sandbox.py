@@ -12,49 +12,16 @@ import argparse
 import shlex
 import sys
 import threading
-from typing import Callable
 
 from sim.environment import use_simulated_aws
 
 use_simulated_aws("sandbox")
 
-import boto3  # noqa: E402
-
-from sim import account  # noqa: E402
+from sim.account_states import STATES, prepare  # noqa: E402
 from sim.cloudformation import REGION  # noqa: E402
 from sim.moto_server import client_environment, start_moto_server  # noqa: E402
 
 DEFAULT_PORT = 5055
-
-
-def _stop_trail() -> None:
-    boto3.client("cloudtrail", region_name=REGION).stop_logging(Name="audit")
-
-
-def _stop_recorder() -> None:
-    boto3.client("config", region_name=REGION).stop_configuration_recorder(ConfigurationRecorderName="default")
-
-
-BREAKERS: dict[str, Callable[[], None]] = {
-    "cloudtrail-enabled": _stop_trail,
-    "root-account-mfa-enabled": lambda: account.set_root_mfa(False),
-    "s3-account-level-public-access-blocks": lambda: account.put_public_access_block(RestrictPublicBuckets=False),
-    "config-recording-enabled": _stop_recorder,
-    "iam-password-policy": lambda: boto3.client("iam").delete_account_password_policy(),
-    "ebs-encryption-by-default": lambda: boto3.client("ec2", region_name=REGION).disable_ebs_encryption_by_default(),
-}
-STATES = ("empty", "compliant", "fully-compliant", *(f"failing:{check}" for check in BREAKERS))
-
-
-def prepare(state: str) -> None:
-    if state == "empty":
-        return
-    if state == "compliant":
-        account.make_compliant()
-        return
-    account.make_fully_compliant()
-    if state.startswith("failing:"):
-        BREAKERS[state.split(":", 1)[1]]()
 
 
 def shell_lines(endpoint: str) -> tuple[str, str]:
