@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any
-
-import boto3
-from botocore.client import BaseClient
-from botocore.config import Config
+from typing import TYPE_CHECKING, Any
 
 from preflight.errors import SetupError
+
+if TYPE_CHECKING:  # boto3 and botocore's client take a quarter of a second to import: only an audit needs them
+    import boto3
+    from botocore.client import BaseClient
+    from botocore.config import Config
 
 # AWS throttles its APIs per account, and a burst of deployments runs many audits at once: adaptive retries
 # (client-side rate limiting plus jittered exponential backoff) with 6 attempts ride out a burst - 50 audits
@@ -35,6 +36,7 @@ def new_session(**kwargs: Any) -> boto3.Session:
     """A boto3 Session whose service models come from one loader per process: a model file is parsed once
     (~10-40 ms of JSON each), however many sessions - assumed roles, accounts of a sweep, tests - ask for it."""
     global _shared_loader
+    import boto3
     import botocore.session
 
     with _loader_lock:
@@ -52,6 +54,8 @@ def account_in_arn(arn: str) -> str | None:
 
 
 def default_config() -> Config:
+    from botocore.config import Config
+
     return Config(
         connect_timeout=DEFAULT_CONNECT_TIMEOUT_S,
         read_timeout=DEFAULT_READ_TIMEOUT_S,
