@@ -8,6 +8,10 @@ STAMP  := $(VENV)/.installed
 
 STATE ?= compliant
 
+# Some machines (this project's CI among them) set PYTHONDONTWRITEBYTECODE: every Python process would compile
+# the project's modules again, and pytest rewrite every test module's asserts again, in each worker.
+unexport PYTHONDONTWRITEBYTECODE
+
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
