@@ -102,8 +102,14 @@ def patch_backends() -> None:
 
 
 def install() -> None:
-    global _installed
     patch_backends()
+    install_client_answers()
+
+
+def install_client_answers() -> None:
+    """Only the client-side answers: for an auditor in a process of its own, talking to moto's server
+    elsewhere (it does not import moto)."""
+    global _installed
     if not _installed:
         botocore.handlers.BUILTIN_HANDLERS.append(("before-call.*.*", _list_analyzers))
         botocore.handlers.BUILTIN_HANDLERS.append(("before-call.*.*", _remember_trail_name))
@@ -121,6 +127,20 @@ def create_analyzer(region: str, name: str = "external", kind: str = "ACCOUNT", 
 
 def deliver_to_cloudwatch(trail_name_or_arn: str, when: datetime.datetime | None = None) -> None:
     cloudwatch_deliveries[trail_name_or_arn] = when or datetime.datetime.now(datetime.timezone.utc)
+
+
+def snapshot() -> dict:
+    """The client-side answers as JSON-able data, for an auditor in another process (`restore` there)."""
+    return {"analyzers": analyzers, "opted_in": sorted(opted_in),
+            "cloudwatch_deliveries": {k: v.isoformat() for k, v in cloudwatch_deliveries.items()}}
+
+
+def restore(state: dict) -> None:
+    reset()
+    analyzers.update(state["analyzers"])
+    opted_in.update(state["opted_in"])
+    cloudwatch_deliveries.update({k: datetime.datetime.fromisoformat(v)
+                                  for k, v in state["cloudwatch_deliveries"].items()})
 
 
 def reset() -> None:
