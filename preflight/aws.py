@@ -68,7 +68,11 @@ def new_session(**kwargs: Any) -> boto3.Session:
             _share_client_classes()
     core = botocore.session.get_session()
     core.register_component("data_loader", _shared_loader)
-    return boto3.Session(botocore_session=core, **kwargs)
+    session = boto3.Session(botocore_session=core, **kwargs)
+    with _loader_lock:  # each boto3 Session appends its data folder to the loader's search paths: once is enough
+        paths = _shared_loader.search_paths
+        paths[:] = list(dict.fromkeys(paths))
+    return session
 
 
 def account_in_arn(arn: str) -> str | None:

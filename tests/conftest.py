@@ -35,9 +35,13 @@ def _loopback_only(sock: socket.socket, address) -> None:
 
 @pytest.fixture(scope="session")
 def _moto():
-    # One mock for the whole worker: starting moto registers over a thousand URL patterns, ~20 ms a test.
+    """One mock for the whole worker (starting moto registers over a thousand URL patterns, ~20 ms a test), and
+    one default session (~15 ms to make) whose model loader is the process's shared one."""
+    from preflight.aws import new_session
+
     with mock_aws():
-        yield
+        session = new_session()
+        yield session
 
 
 @pytest.fixture(autouse=True)
@@ -46,13 +50,9 @@ def _no_network_and_moto(_moto, monkeypatch):
     import boto3
     from moto.core.base_backend import BackendDict
 
-    from preflight.aws import new_session
-
     moto_gaps.reset()
     BackendDict.reset()  # every test starts from an empty account, as a fresh mock_aws() would give it
-    # One session with the process's shared model loader spares every test from parsing endpoints.json and the
-    # service models again.
-    boto3.DEFAULT_SESSION = new_session()
+    boto3.DEFAULT_SESSION = _moto
     yield
 
 
