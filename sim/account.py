@@ -4,11 +4,25 @@ Call these inside moto's mock_aws (in-process). Each builder makes exactly the A
 """
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 import boto3
 
 from sim.cloudformation import ACCOUNT_ID, REGION
+
+_clients: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # default session -> {(service, region): client}
+
+
+def client(service: str, region_name: str | None = None) -> Any:
+    """boto3.client, but one per (service, region) for as long as the default session lives: making a client
+    costs ~10 ms, and a scenario makes dozens."""
+    session = boto3.DEFAULT_SESSION or boto3._get_default_session()
+    made = _clients.setdefault(session, {})
+    key = (service, region_name)
+    if key not in made:
+        made[key] = session.client(service, region_name=region_name)
+    return made[key]
 
 ALL_MANAGEMENT_EVENTS = [{"ReadWriteType": "All", "IncludeManagementEvents": True}]
 ADVANCED_ALL_MANAGEMENT = [
@@ -23,7 +37,7 @@ ALL_BLOCKED = {
 
 
 def create_bucket(name: str, region: str = REGION) -> None:
-    s3 = boto3.client("s3", region_name=region)
+    s3 = client("s3", region_name=region)
     if region == "us-east-1":  # the one region that refuses a LocationConstraint
         s3.create_bucket(Bucket=name)
     else:
@@ -47,7 +61,7 @@ def create_trail(
     lack of it is modelled in sim.moto_gaps)."""
     bucket = f"{name}-trail-logs-{region}"
     create_bucket(bucket, region)
-    cloudtrail = boto3.client("cloudtrail", region_name=region)
+    cloudtrail = client("cloudtrail", region_name=region)
     extra: dict[str, Any] = {"EnableLogFileValidation": log_file_validation}
     if log_group:
         extra["CloudWatchLogsLogGroupArn"] = f"arn:aws:logs:{region}:{ACCOUNT_ID}:log-group:{log_group}:*"
@@ -79,7 +93,7 @@ def set_root_mfa(enabled: bool = True, account_id: str = ACCOUNT_ID) -> None:
 
 def put_public_access_block(account_id: str = ACCOUNT_ID, region: str = REGION, **overrides: bool) -> None:
     configuration = {**ALL_BLOCKED, **overrides}
-    boto3.client("s3control", region_name=region).put_public_access_block(
+    client("s3control", region_name=region).put_public_access_block(
         AccountId=account_id, PublicAccessBlockConfiguration=configuration
     )
 
@@ -92,7 +106,7 @@ def start_config_recorder(
     recording: bool = True,
     resource_types: list[str] | None = None,
 ) -> None:
-    config = boto3.client("config", region_name=region)
+    config = client("config", region_name=region)
     if all_supported:
         group: dict[str, Any] = {"allSupported": True, "includeGlobalResourceTypes": True}
     else:
@@ -171,14 +185,14 @@ TRAIL_LOG_GROUP = "cloudtrail/audit"
 def add_cis_alarms(items=tuple(CIS_PATTERNS), *, region: str = REGION, log_group: str = TRAIL_LOG_GROUP,
                    subscribed: bool = True, with_alarm: bool = True) -> str:
     """Metric filters, alarms and a subscribed SNS topic for the given CIS section 4 items."""
-    logs = boto3.client("logs", region_name=region)
+    logs = client("logs", region_name=region)
     if not logs.describe_log_groups(logGroupNamePrefix=log_group)["logGroups"]:
         logs.create_log_group(logGroupName=log_group)
-    sns = boto3.client("sns", region_name=region)
+    sns = client("sns", region_name=region)
     topic = sns.create_topic(Name="security-alarms")["TopicArn"]
     if subscribed:
         sns.subscribe(TopicArn=topic, Protocol="email", Endpoint="security@example.com")
-    cloudwatch = boto3.client("cloudwatch", region_name=region)
+    cloudwatch = client("cloudwatch", region_name=region)
     for item in items:
         metric = f"cis-{item}"
         logs.put_metric_filter(logGroupName=log_group, filterName=metric, filterPattern=CIS_PATTERNS[item],
@@ -195,10 +209,10 @@ def make_region_compliant(region: str) -> None:
     """The regional guard rails: GuardDuty, Security Hub, Access Analyzer, EBS encryption, closed default SGs."""
     from sim import moto_gaps
 
-    boto3.client("guardduty", region_name=region).create_detector(Enable=True)
-    boto3.client("securityhub", region_name=region).enable_security_hub()
+    client("guardduty", region_name=region).create_detector(Enable=True)
+    client("securityhub", region_name=region).enable_security_hub()
     moto_gaps.create_analyzer(region)
-    ec2 = boto3.client("ec2", region_name=region)
+    ec2 = client("ec2", region_name=region)
     ec2.enable_ebs_encryption_by_default()
     for group in ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": ["default"]}])["SecurityGroups"]:
         if group["IpPermissionsEgress"]:
@@ -214,7 +228,7 @@ def make_fully_compliant(regions: tuple[str, ...] = (REGION,)) -> None:
                  kms_key_id=f"arn:aws:kms:{home}:{ACCOUNT_ID}:key/1234abcd-12ab-34cd-56ef-1234567890ab")
     set_root_mfa(True)
     put_public_access_block(region=home)
-    boto3.client("iam").update_account_password_policy(MinimumPasswordLength=14, PasswordReusePrevention=24)
+    client("iam").update_account_password_policy(MinimumPasswordLength=14, PasswordReusePrevention=24)
     add_cis_alarms(region=home)
     for region in regions:
         start_config_recorder(region=region)
@@ -223,7 +237,7 @@ def make_fully_compliant(regions: tuple[str, ...] = (REGION,)) -> None:
 
 def put_metric_filter(name: str, pattern: str, *, region: str = REGION, log_group: str = TRAIL_LOG_GROUP) -> None:
     """One metric filter (no alarm) on the trail's log group, which is created if need be."""
-    logs = boto3.client("logs", region_name=region)
+    logs = client("logs", region_name=region)
     if not logs.describe_log_groups(logGroupNamePrefix=log_group)["logGroups"]:
         logs.create_log_group(logGroupName=log_group)
     logs.put_metric_filter(logGroupName=log_group, filterName=name, filterPattern=pattern,

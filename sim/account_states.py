@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from typing import Callable
 
-import boto3
-
 from sim import account
 from sim.cloudformation import REGION
 
 
 def _stop_trail() -> None:
-    boto3.client("cloudtrail", region_name=REGION).stop_logging(Name="audit")
+    account.client("cloudtrail", region_name=REGION).stop_logging(Name="audit")
 
 
 def _stop_recorder() -> None:
-    boto3.client("config", region_name=REGION).stop_configuration_recorder(ConfigurationRecorderName="default")
+    account.client("config", region_name=REGION).stop_configuration_recorder(ConfigurationRecorderName="default")
 
 
 BREAKERS: dict[str, Callable[[], None]] = {
@@ -23,8 +21,8 @@ BREAKERS: dict[str, Callable[[], None]] = {
     "root-account-mfa-enabled": lambda: account.set_root_mfa(False),
     "s3-account-level-public-access-blocks": lambda: account.put_public_access_block(RestrictPublicBuckets=False),
     "config-recording-enabled": _stop_recorder,
-    "iam-password-policy": lambda: boto3.client("iam").delete_account_password_policy(),
-    "ebs-encryption-by-default": lambda: boto3.client("ec2", region_name=REGION).disable_ebs_encryption_by_default(),
+    "iam-password-policy": lambda: account.client("iam").delete_account_password_policy(),
+    "ebs-encryption-by-default": lambda: account.client("ec2", region_name=REGION).disable_ebs_encryption_by_default(),
 }
 STATES = ("empty", "compliant", "fully-compliant", *(f"failing:{check}" for check in BREAKERS))
 

@@ -15,7 +15,7 @@ from sim.account import make_compliant, put_public_access_block, set_root_mfa
 from tests.handler_support import invoke
 
 WARM_UP = 10
-INVOCATIONS = WARM_UP + 35
+INVOCATIONS = WARM_UP + 24
 # Heap blocks a request may leave behind: bounded caches (urllib's, botocore's endpoint resolution) are still
 # filling after the warm-up (22-25 a request, measured); a kept report or log record costs far more.
 BLOCKS_PER_REQUEST = 60
