@@ -17,6 +17,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BASELINES = ("minimal", "recommended", "cis-aws-foundations-v3")
 REGION_COUNTS = (1, 8, 16, 0)  # 0: `regions: all`
+# Lambda gives CPU in proportion to memory, one full vCPU at 1,769 MB (Lambda Developer Guide, "Configuring
+# Lambda function memory"); the price is per GB-second (x86, us-east-1: $0.0000166667).
+MEMORY_SIZES = (128, 256, 512, 1024, 1769)
+FULL_CPU_MB = 1769
+PRICE_PER_GB_S = 0.0000166667
 
 CHILD = """
 import json, resource, sys, time
@@ -30,11 +35,7 @@ imported = time.perf_counter()
 import_cpu = sum(resource.getrusage(resource.RUSAGE_SELF)[:2])
 context = FakeLambdaContext(120)
 context.memory_limit_in_mb = 10240  # the audit itself: at 128 the capacity guard could refuse it unrun
-if len(sys.argv) > 3:  # a profile of the audit, for finding where its CPU goes
-    import cProfile
-    cProfile.run('handler(event("Create", sys.argv[1]), context)', sys.argv[3])
-else:
-    handler(event("Create", sys.argv[1]), context)
+handler(event("Create", sys.argv[1]), context)
 done = time.perf_counter()
 cpu = sum(resource.getrusage(resource.RUSAGE_SELF)[:2])
 # VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the forking parent across exec.
@@ -55,26 +56,42 @@ class RegionRun:
     reason: str
 
 
-def audit_in_fresh_process(document: dict, endpoint: str, cfn, folder: str) -> tuple[dict, str]:
+@dataclass(frozen=True)
+class MemoryRun:
+    baseline: str
+    regions: str
+    memory_mb: int
+    answer_s: float  # process start (a cold start) to the answer sent
+
+    @property
+    def cost_per_1000(self) -> float:
+        return 1000 * self.answer_s * self.memory_mb / 1024 * PRICE_PER_GB_S
+
+
+def audit_in_fresh_process(document: dict, endpoint: str, cfn, folder: str, memory_mb: int = 0) -> tuple[dict, str]:
+    """One Create audited by a fresh process with `document` deployed; given a MemorySize, the process runs only
+    Lambda's CPU share for it."""
+    from sim import moto_gaps
     from sim.moto_server import client_environment
+    from tools.bench_throttled import CpuShare
 
     path = os.path.join(folder, "baseline.json")
     with open(path, "w") as out:
         json.dump(document, out)
     env = {**os.environ, **client_environment(endpoint), "PREFLIGHT_BASELINE": f"file:{path}",
            "PYTHONPATH": str(ROOT)}
-    from sim import moto_gaps
-
     cfn.reset()
-    profile = [os.environ["BENCH_PROFILE"]] if os.environ.get("BENCH_PROFILE") else []
-    spy = os.environ.get("BENCH_SPY", "").split()
-    out = subprocess.run([*spy, sys.executable, "-c", CHILD, cfn.url("regions"), json.dumps(moto_gaps.snapshot()), *profile], env=env, capture_output=True, text=True,
-                         check=True, cwd=ROOT).stdout
+    process = subprocess.Popen([sys.executable, "-c", CHILD, cfn.url("regions"), json.dumps(moto_gaps.snapshot())],
+                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    with CpuShare(process.pid, min(1.0, memory_mb / FULL_CPU_MB) if memory_mb else 1.0):
+        out, err = process.communicate()
+    if process.returncode:
+        raise RuntimeError(f"the auditor process failed:\n{err[-2000:]}")
     [answer] = cfn.wait_for(1)
     return json.loads(out.strip().splitlines()[-1]), answer.body["Reason"]
 
 
-def measure(baselines=BASELINES, region_counts=REGION_COUNTS) -> list[RegionRun]:
+def measure(baselines=BASELINES, region_counts=REGION_COUNTS, memory_sizes=()) -> tuple[list[RegionRun], list[MemoryRun]]:
     import boto3
 
     from preflight.aws import AwsAccess
@@ -90,7 +107,7 @@ def measure(baselines=BASELINES, region_counts=REGION_COUNTS) -> list[RegionRun]
     cfn = start_response_server(folder)
     saved = dict(os.environ)
     os.environ.update(client_environment(endpoint))
-    runs = []
+    runs, curve = [], []
     try:
         boto3.setup_default_session()
         enabled = audited_regions(Regions(RegionsKind.ALL), AwsAccess(region="us-east-1", account_id="123456789012"),
@@ -103,12 +120,28 @@ def measure(baselines=BASELINES, region_counts=REGION_COUNTS) -> list[RegionRun]
                 figures, reason = audit_in_fresh_process({"extends": name, "regions": regions}, endpoint, cfn, folder)
                 runs.append(RegionRun(name, count or len(enabled), figures["audit_s"], figures["audit_cpu_s"],
                                       figures["import_cpu_s"], figures["peak_mib"], reason))
+        for name in baselines if memory_sizes else ():
+            for regions in ("current", "all"):
+                for size in memory_sizes:
+                    figures, _ = audit_in_fresh_process({"extends": name, "regions": regions}, endpoint, cfn, folder,
+                                                        memory_mb=size)
+                    curve.append(MemoryRun(name, regions, size, figures["import_s"] + figures["audit_s"]))
     finally:
         os.environ.clear()
         os.environ.update(saved)
         cfn.close()
         server.stop()
-    return runs
+    return runs, curve
+
+
+def print_curve(curve: list[MemoryRun]) -> None:
+    print("answer time against MemorySize (cold start included; CPU share = MemorySize / 1,769 MB):")
+    print(f"  {'baseline':<24}{'regions':>8}" + "".join(f"{size:>9} MB" for size in MEMORY_SIZES))
+    keys = dict.fromkeys((run.baseline, run.regions) for run in curve)
+    for baseline, regions in keys:
+        row = {run.memory_mb: run for run in curve if (run.baseline, run.regions) == (baseline, regions)}
+        print(f"  {baseline:<24}{regions:>8}" + "".join(f"{row[size].answer_s:>10.1f}s" for size in MEMORY_SIZES))
+        print(f"  {'':<24}{'$/1000':>8}" + "".join(f"{row[size].cost_per_1000:>11.4f}" for size in MEMORY_SIZES))
 
 
 def print_runs(runs: list[RegionRun]) -> None:
@@ -130,4 +163,6 @@ if __name__ == "__main__":
 
     use_simulated_aws("bench")
     moto_gaps.install()
-    print_runs(measure(tuple(sys.argv[1:]) or BASELINES))
+    runs, curve = measure(tuple(sys.argv[1:]) or BASELINES, memory_sizes=MEMORY_SIZES)
+    print_runs(runs)
+    print_curve(curve)

@@ -46,13 +46,19 @@ class CpuShare:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            os.kill(self._pid, signal.SIGCONT)
+            try:
+                os.kill(self._pid, signal.SIGCONT)
+            except ProcessLookupError:
+                return
             time.sleep(PERIOD_S * self._share)
             if self._stop.is_set():
                 break
             os.kill(self._pid, signal.SIGSTOP)
             time.sleep(PERIOD_S * (1 - self._share))
-        os.kill(self._pid, signal.SIGCONT)
+        try:
+            os.kill(self._pid, signal.SIGCONT)
+        except ProcessLookupError:
+            pass  # it ended while running its share
 
     def __enter__(self) -> "CpuShare":
         if self._share < 1:
