@@ -128,7 +128,7 @@ def test_a_baseline_read_that_hangs_fails_closed_before_the_deadline(cfn, deploy
 
 def test_an_audit_that_would_not_fit_in_memory_is_refused_with_the_fix(cfn, deploy):
     deploy({"extends": "recommended", "regions": "all"})
-    response = invoke(cfn, "Create").response  # the fake context has 128 MiB, like the template's default
+    response = invoke(cfn, "Create").response  # the fake context has 128 MiB, the smallest MemorySize
     assert response["Status"] == "FAILED"
     assert response["Reason"].startswith("This baseline audits 5 regional services in ")
     assert response["Reason"].endswith("Raise its MemorySize to 256 (cfn/preflight.yaml parameter MemorySize).")

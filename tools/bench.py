@@ -3,17 +3,15 @@
 - warm audit wall time, handler invoked to response received, with 100 ms added to every AWS call:
   the checks in parallel (one audit) vs the same checks one after another (one audit per check);
 - AWS API calls one audit makes;
-- the full catalogue in every enabled region (`regions: all`) vs the same checks in the function's region
-  only: wall time ratio and API calls, warm, with the same 100 ms per call;
 - import + initialisation of the handler module vs `import boto3` alone (fresh processes, median);
-- peak RSS of one audit in a fresh process (moto runs as a separate server, so only the auditor counts);
+- each shipped baseline at 1, 8, 16 and all regions, audited by a fresh process against moto's server in this
+  one: audit time, the auditor's CPU seconds and peak RSS; and answer time and cost against MemorySize under
+  Lambda's CPU share (tools/bench_regions.py);
 - the answer's margin before Lambda's deadline with the packaged function given a slice of a CPU
   (tools/bench_throttled.py).
 """
 from __future__ import annotations
 
-import json
-import os
 import statistics
 import subprocess
 import sys
@@ -23,6 +21,8 @@ from pathlib import Path
 
 from tools.bench_burst import SIZES as BURST_SIZES, burst as audit_burst, print_bursts  # noqa: E402
 from tools.bench_org import measure as measure_sweeps, print_figures as print_sweeps  # noqa: E402
+from tools.bench_regions import MEMORY_SIZES, measure as measure_regions, print_curve as print_memory_curve  # noqa: E402
+from tools.bench_regions import print_runs as print_region_runs  # noqa: E402
 from tools.bench_throttled import measure as measure_margins, print_margins  # noqa: E402
 
 LATENCY_S = 0.100
@@ -125,42 +125,6 @@ def hook_burst() -> dict[str, float]:
     return figures
 
 
-def full_catalogue() -> dict[str, float]:
-    """Every check, in one region and then in every enabled region, warm, engine only."""
-    from moto import mock_aws
-
-    from checks import ALL_CHECKS
-    from preflight import baseline
-    from preflight.audit import run_audit
-    from preflight.aws import AwsAccess
-    from preflight.registry import default_registry
-    from preflight.runner import Deadline, audited_regions
-    from preflight.policy import Regions, RegionsKind
-    from sim.account import make_fully_compliant
-
-    registry = default_registry()
-    figures: dict[str, float] = {}
-    with mock_aws():
-        aws = AwsAccess(region="us-east-1", account_id="123456789012")
-        regions = audited_regions(Regions(RegionsKind.ALL), aws, "us-east-1")
-        make_fully_compliant(regions)
-        for name, spec in (("current", "current"), ("all", "all")):
-            policy = baseline.parse({"checks": [c.id for c in ALL_CHECKS], "regions": spec}, registry, source=name)
-            report = run_audit(policy, aws, Deadline.after(60))  # cold: clients for every region
-            calls.clear()
-            runs = []
-            for _ in range(WARM_RUNS):
-                started = time.monotonic()
-                report = run_audit(policy, aws, Deadline.after(60))
-                runs.append(time.monotonic() - started)
-            figures[f"{name}_s"] = statistics.median(runs)
-            figures[f"{name}_calls"] = len(calls) / WARM_RUNS
-            figures[f"{name}_findings"] = len(report.findings)
-            figures[f"{name}_failures"] = len(report.failures)
-        figures["regions"] = len(regions)
-    return figures
-
-
 def _median_import(statement: str) -> float:
     code = f"import time; t = time.perf_counter(); {statement}; print(time.perf_counter() - t)"
     runs = [float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
@@ -168,64 +132,16 @@ def _median_import(statement: str) -> float:
     return statistics.median(runs)
 
 
-RSS_CHILD = """
-import json, sys, time
-from sim import moto_gaps
-moto_gaps.install()  # moto's server does not implement ListAnalyzers either: answer it in-process
-from preflight.handler import handler
-from sim.cloudformation import FakeLambdaContext, event
-request = event("Create", sys.argv[1])
-context = FakeLambdaContext(60)
-context.memory_limit_in_mb = 10240  # measure the audit itself: at 128 the capacity guard would refuse it unrun
-handler(request, context)
-# VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the forking parent across exec.
-peak_kib = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
-print(json.dumps({"peak_rss_mib": peak_kib / 1024}))
-"""
-
-
-def peak_rss(baseline_document: dict | None = None) -> float:
-    """Peak RSS of one audit in a fresh process; the baseline (default: none deployed) is given as a file."""
-    from sim.cloudformation import start_response_server
-    from sim.moto_server import client_environment, start_moto_server
-
-    moto_server, endpoint = start_moto_server()
-    folder = tempfile.mkdtemp(prefix="preflight-bench-")
-    cfn = start_response_server(folder)
-    try:
-        env = {**os.environ, **client_environment(endpoint)}
-        if baseline_document:
-            path = os.path.join(folder, "baseline.json")
-            with open(path, "w") as out:
-                json.dump(baseline_document, out)
-            env["PREFLIGHT_BASELINE"] = f"file:{path}"
-        out = subprocess.run([sys.executable, "-c", RSS_CHILD, cfn.url("rss")], env=env, capture_output=True,
-                             text=True, check=True).stdout
-        [answer] = cfn.wait_for(1)
-        assert not answer.body["Reason"].startswith("This baseline audits"), "refused by the capacity guard, not run"
-        return json.loads(out.strip().splitlines()[-1])["peak_rss_mib"]
-    finally:
-        cfn.close()
-        moto_server.stop()
-
-
 def main() -> None:
     handler_import = _median_import("import preflight.handler")
     boto3_import = _median_import("import boto3")
-    rss = peak_rss()
-    from checks import ALL_CHECKS
-
-    rss_catalogue = peak_rss({"checks": [c.id for c in ALL_CHECKS]})
-    rss_full = peak_rss({"checks": [c.id for c in ALL_CHECKS], "regions": "all"})
-    rss_shipped = {name: peak_rss({"extends": name, "regions": "all"})
-                   for name in ("minimal", "recommended", "cis-aws-foundations-v3")}
+    region_runs, memory_curve = measure_regions(memory_sizes=MEMORY_SIZES)
     margins = measure_margins()  # before the latency hook: the function's own process has none anyway
     sweeps = measure_sweeps()
     bursts = [audit_burst(size) for size in BURST_SIZES] + [audit_burst(BURST_SIZES[-1], compliant=False)]
     install_latency()
     warm = warm_audits()
     burst = hook_burst()
-    full = full_catalogue()
     print(f"preflight bench ({LATENCY_S * 1000:.0f} ms added to every AWS call; medians of {WARM_RUNS} warm runs)")
     print(f"  warm audit, checks in parallel:        {warm['parallel_s'] * 1000:7.0f} ms  (floor: 200 ms, target <= 300 ms)")
     print(f"  warm audit, checks one after another:  {warm['sequential_s'] * 1000:7.0f} ms")
@@ -234,23 +150,12 @@ def main() -> None:
     print(f"  import preflight.handler (with init):  {handler_import * 1000:7.0f} ms")
     print(f"  import boto3 alone:                    {boto3_import * 1000:7.0f} ms")
     print(f"  handler / boto3 import ratio:          {handler_import / boto3_import:7.2f} x")
-    print(f"  peak RSS, one audit, fresh process:    {rss:7.1f} MiB  (Lambda MemorySize 128 MiB)")
-    print(f"full catalogue ({len(__import__('checks').ALL_CHECKS)} checks), warm, engine only:")
-    print(f"  one region:                            {full['current_s'] * 1000:7.0f} ms  "
-          f"{full['current_calls']:5.0f} API calls  {full['current_findings']:4d} findings")
-    print(f"  regions: all ({full['regions']} regions):              {full['all_s'] * 1000:7.0f} ms  "
-          f"{full['all_calls']:5.0f} API calls  {full['all_findings']:4d} findings")
-    print(f"  all regions / one region:              {full['all_s'] / full['current_s']:7.2f} x  (limit 1.5 x)")
-    print(f"  peak RSS, one region, fresh process:   {rss_catalogue:7.1f} MiB")
-    print(f"  peak RSS, regions: all, fresh process: {rss_full:7.1f} MiB  (needs MemorySize 256)")
-    for name, mib in rss_shipped.items():
-        print(f"  peak RSS, {name} with regions: all: {mib:7.1f} MiB")
-    if full["current_failures"] or full["all_failures"]:
-        print(f"  (failures in the simulated account: {full['current_failures']} / {full['all_failures']})")
     print(f"Lambda Hook, a burst of {BURST} stack operations on one warm function (minimal baseline):")
     for name, label in (("reuse", "verdict reused 30 s (default)"), ("no_reuse", "an audit per operation")):
         print(f"  {label:<32} {burst[name + '_calls']:5.0f} AWS calls  p50 {burst[name + '_p50_ms']:6.0f} ms  "
               f"p95 {burst[name + '_p95_ms']:6.0f} ms  all {burst[name + '_total_s']:5.1f} s")
+    print_region_runs(region_runs)
+    print_memory_curve(memory_curve)
     print_margins(margins)
     print_sweeps(sweeps)
     print_bursts(bursts)
