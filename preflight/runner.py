@@ -103,13 +103,13 @@ class Runner:
             region, result.resources if result else (), selection.severity,
         )
 
-    def _run_one(self, selection: Selection, ctx: CheckContext, region: str | None) -> Finding:
+    def _run_one(self, selection: Selection, ctx: CheckContext, region: str | None, deadline: Deadline) -> Finding:
         with tracing.check_subsegment(selection.check.id, region) as subsegment:
-            finding = self._evaluate(selection, ctx, region)
+            finding = self._evaluate(selection, ctx, region, deadline)
             tracing.annotate(subsegment, status=finding.status.value)
             return finding
 
-    def _evaluate(self, selection: Selection, ctx: CheckContext, region: str | None) -> Finding:
+    def _evaluate(self, selection: Selection, ctx: CheckContext, region: str | None, deadline: Deadline) -> Finding:
         started = self._clock()
         check = selection.check
         try:
@@ -119,7 +119,10 @@ class Runner:
         except Exception as error:  # every failure of a check is a finding, never an escape
             code, message = describe_error(error)
             expected = isinstance(error, (ClientError, BotoCoreError, EvaluationError))
-            (logger.warning if expected else logger.exception)("check %s raised %s: %s", check.id, code, message)
+            if deadline.remaining() <= 0:  # already reported as TIMEOUT; in a warm container, another request's logs
+                logger.debug("check %s, abandoned at the deadline, ended with %s", check.id, code)
+            else:
+                (logger.warning if expected else logger.exception)("check %s raised %s: %s", check.id, code, message)
             return self._finding(selection, region, Status.ERROR, message, self._clock() - started, code)
         return self._finding(selection, region, result.status, result.message, self._clock() - started, result=result)
 
@@ -136,7 +139,8 @@ class Runner:
 
         def start(selection: Selection, region: str | None) -> _Job:
             ctx = CheckContext(aws, region or home, selection.parameters, memo, home, regions_of_audit, template)
-            job = _Job(selection, region, spawn(self._run_one, selection, ctx, region, name=f"check:{selection.check.id}"))
+            future = spawn(self._run_one, selection, ctx, region, deadline, name=f"check:{selection.check.id}")
+            job = _Job(selection, region, future)
             if observer is not None:
                 label = selection.check.id + (f"@{region}" if region else "")
                 observer.expect([label])

@@ -42,6 +42,23 @@ def test_a_check_past_the_deadline_is_a_timeout_and_the_others_keep_their_result
     release.set()
 
 
+def test_a_check_that_fails_after_its_deadline_does_not_log_into_the_next_request(caplog):
+    release, ended = threading.Event(), threading.Event()
+
+    def throttled_until_abandoned(ctx):
+        release.wait()
+        ended.set()
+        raise RuntimeError("Rate exceeded")
+
+    findings = run([Check(meta("stormy"), throttled_until_abandoned)], Deadline.after(0.1))
+    assert findings[0].status is Status.TIMEOUT
+    caplog.clear()  # what follows happens during the next request of a warm container
+    release.set()
+    ended.wait(5)
+    time.sleep(0.05)
+    assert [r.getMessage() for r in caplog.records if r.levelname in ("WARNING", "ERROR")] == []
+
+
 def test_a_late_worker_cannot_write_into_a_later_run():
     release = threading.Event()
     calls = []
