@@ -4,6 +4,7 @@ Call these inside moto's mock_aws (in-process). Each builder makes exactly the A
 """
 from __future__ import annotations
 
+import os
 import weakref
 from typing import Any
 
@@ -15,11 +16,11 @@ _clients: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # default ses
 
 
 def client(service: str, region_name: str | None = None) -> Any:
-    """boto3.client, but one per (service, region) for as long as the default session lives: making a client
-    costs ~10 ms, and a scenario makes dozens."""
+    """boto3.client, but one per (service, region) for as long as the default session lives and the simulator
+    stays where it is: making a client costs ~10 ms, and a scenario makes dozens."""
     session = boto3.DEFAULT_SESSION or boto3._get_default_session()
     made = _clients.setdefault(session, {})
-    key = (service, region_name)
+    key = (service, region_name, os.environ.get("AWS_ENDPOINT_URL"), os.environ.get("HTTP_PROXY"))
     if key not in made:
         made[key] = session.client(service, region_name=region_name)
     return made[key]
