@@ -100,10 +100,14 @@ def hook_burst() -> dict[str, float]:
 
     from preflight import handler as module, hook
     from sim.account import make_compliant
-    from sim.cloudformation import FakeLambdaContext
+    from sim.cloudformation import FakeLambdaContext, start_response_server
 
     request = _json.loads((Path(__file__).resolve().parent.parent / "tests" / "events" /
                            "hook-stack-create.json").read_text())
+    # The template being deployed, at the request's pre-signed payload URL, as CloudFormation serves it
+    payloads = start_response_server(tempfile.mkdtemp(prefix="preflight-hook-"))
+    request["requestData"]["payload"] = payloads.serve(
+        request["clientRequestToken"], {"template": {"Resources": {"AppBucket": {"Type": "AWS::S3::Bucket"}}}})
     figures: dict[str, float] = {}
     with mock_aws():
         make_compliant()
@@ -122,6 +126,7 @@ def hook_burst() -> dict[str, float]:
             figures[f"{name}_p50_ms"] = times[len(times) // 2] * 1000
             figures[f"{name}_p95_ms"] = times[int(len(times) * 0.95)] * 1000
             figures[f"{name}_total_s"] = sum(times)
+    payloads.close()
     return figures
 
 
