@@ -18,7 +18,9 @@ _clients: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # default ses
 def client(service: str, region_name: str | None = None) -> Any:
     """boto3.client, but one per (service, region) for as long as the default session lives and the simulator
     stays where it is: making a client costs ~10 ms, and a scenario makes dozens."""
-    session = boto3.DEFAULT_SESSION or boto3._get_default_session()
+    if boto3.DEFAULT_SESSION is None:
+        boto3.setup_default_session()
+    session = boto3.DEFAULT_SESSION
     made = _clients.setdefault(session, {})
     key = (service, region_name, os.environ.get("AWS_ENDPOINT_URL"), os.environ.get("HTTP_PROXY"))
     if key not in made:
