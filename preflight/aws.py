@@ -5,6 +5,7 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any
 
+from preflight import botocore_sharing
 from preflight.errors import SetupError
 
 if TYPE_CHECKING:  # boto3 and botocore's client take a quarter of a second to import: only an audit needs them
@@ -30,29 +31,6 @@ ENABLED_OPT_IN_STATUSES = ("opt-in-not-required", "opted-in")
 
 _loader_lock = threading.Lock()
 _shared_loader: Any = None
-_client_classes: dict[tuple[str, str], type] = {}
-
-
-def _share_client_classes() -> None:
-    """botocore builds a new class for every client, a method per API operation (EC2 has over 600): ~30 ms of CPU
-    and ~0.25 MiB for each EC2 client, 17 of them with `regions: all`. The class depends only on the service
-    model and the `creating-client-class` handlers, which are botocore's and boto3's built-ins in every session
-    new_session() makes - so one class per service and API version serves every client in the process."""
-    import botocore.client
-
-    build = botocore.client.ClientCreator._create_client_class
-    if getattr(build, "preflight_shared", False):
-        return
-
-    def shared_class(creator: Any, service_name: str, service_model: Any) -> type:
-        key = (service_name, service_model.api_version)
-        cls = _client_classes.get(key)
-        if cls is None:
-            cls = _client_classes.setdefault(key, build(creator, service_name, service_model))
-        return cls
-
-    shared_class.preflight_shared = True  # type: ignore[attr-defined]
-    botocore.client.ClientCreator._create_client_class = shared_class  # type: ignore[method-assign]
 
 
 def new_session(**kwargs: Any) -> boto3.Session:
@@ -65,7 +43,7 @@ def new_session(**kwargs: Any) -> boto3.Session:
     with _loader_lock:
         if _shared_loader is None:
             _shared_loader = botocore.session.get_session().get_component("data_loader")
-            _share_client_classes()
+            botocore_sharing.install(_shared_loader)
     core = botocore.session.get_session()
     core.register_component("data_loader", _shared_loader)
     session = boto3.Session(botocore_session=core, **kwargs)

@@ -20,3 +20,45 @@ def test_clients_of_one_service_share_a_class_and_keep_their_own_region():
     assert type(home) is type(other)
     assert (home.meta.region_name, other.meta.region_name) == ("us-east-1", "eu-west-1")
     assert home.get_ebs_encryption_by_default()["EbsEncryptionByDefault"] is False
+
+
+def test_clients_of_one_service_share_one_service_model():
+    first = new_session(region_name="us-east-1").client("guardduty")
+    second = new_session(region_name="eu-west-1").client("guardduty")
+    assert first.meta.service_model is second.meta.service_model
+    assert second.list_detectors()["DetectorIds"] == []
+
+
+def test_service_models_are_read_as_plain_dicts_without_their_documentation_text():
+    session = new_session(region_name="us-east-1")
+    document = session._session.get_component("data_loader").load_service_model("ec2", "service-2")
+    operation = document["operations"]["GetEbsEncryptionByDefault"]
+    assert type(document) is dict and type(operation) is dict
+    assert operation["documentation"] == "" and document["shapes"]["SecurityGroup"]["documentation"] == ""
+    assert session.client("ec2").describe_security_groups()["SecurityGroups"]  # requests and answers still work
+
+
+def test_a_file_many_threads_ask_for_at_once_is_read_once():
+    import threading
+    import time
+
+    import botocore.loaders
+
+    from preflight.botocore_sharing import one_load_at_a_time
+
+    class CountingLoader(botocore.loaders.Loader):
+        scans = 0
+
+        def _potential_locations(self, *args, **kwargs):
+            CountingLoader.scans += 1
+            time.sleep(0.05)  # a slow disk: without the lock every thread would be inside the scan at once
+            return super()._potential_locations(*args, **kwargs)
+
+    loader = CountingLoader()
+    one_load_at_a_time(loader)
+    threads = [threading.Thread(target=loader.list_available_services, args=("service-2",)) for _ in range(17)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert CountingLoader.scans == 1

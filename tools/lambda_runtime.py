@@ -14,6 +14,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from tools.package import exclusive
+
 ROOT = Path(__file__).resolve().parent.parent
 RUNTIME_BOTO3 = "1.40.4"  # boto3 and botocore as shipped in python3.13 runtimes in mid-2025
 RUNTIME_INTERFACE_CLIENT = "4.2.2"
@@ -32,11 +34,17 @@ def runtime_folder(python: str = sys.executable) -> Path:
 
 
 def build(python: str = sys.executable) -> Path:
-    """The runtime folder for that Python, built once (atomically: concurrent test workers may ask at once)."""
+    """The runtime folder for that Python, built once (concurrent test workers may ask at once: one builds)."""
     target = runtime_folder(python)
     if target.is_dir():
         return target
-    target.parent.mkdir(parents=True, exist_ok=True)
+    with exclusive(target.parent / ".lock"):
+        if not target.is_dir():
+            _install(python, target)
+    return target
+
+
+def _install(python: str, target: Path) -> None:
     staging = Path(tempfile.mkdtemp(prefix="staging-", dir=target.parent))
     try:
         installed = subprocess.run(
@@ -47,14 +55,10 @@ def build(python: str = sys.executable) -> Path:
         if installed.returncode:
             raise RuntimeError(f"could not build the Lambda runtime folder:\n{installed.stderr}")
         shutil.rmtree(staging / "bin", ignore_errors=True)
-        try:
-            os.rename(staging, target)
-        except OSError:  # another worker finished first
-            shutil.rmtree(staging, ignore_errors=True)
+        os.rename(staging, target)
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
-    return target
 
 
 if __name__ == "__main__":
