@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from preflight import botocore_sharing
@@ -31,6 +32,9 @@ ENABLED_OPT_IN_STATUSES = ("opt-in-not-required", "opted-in")
 
 _loader_lock = threading.Lock()
 _shared_loader: Any = None
+# Making a client is not thread-safe on one session (botocore creates its components lazily), and a sweep's
+# accounts share a session. It is CPU-bound under the GIL: one at a time costs no parallelism.
+_client_creation = threading.Lock()
 
 
 def new_session(**kwargs: Any) -> boto3.Session:
@@ -70,8 +74,28 @@ def default_config() -> Config:
     )
 
 
+@dataclass(frozen=True)
+class AssumedCredentials:
+    """An assumed role's temporary credentials (sts:AssumeRole). Never shown: the repr hides them."""
+
+    access_key_id: str = field(repr=False)
+    secret_access_key: str = field(repr=False)
+    session_token: str = field(repr=False)
+
+    @classmethod
+    def from_sts(cls, answer: dict[str, Any]) -> "AssumedCredentials":
+        credentials = answer["Credentials"]
+        return cls(credentials["AccessKeyId"], credentials["SecretAccessKey"], credentials["SessionToken"])
+
+    def client_arguments(self) -> dict[str, str]:
+        return {"aws_access_key_id": self.access_key_id, "aws_secret_access_key": self.secret_access_key,
+                "aws_session_token": self.session_token}
+
+
 class AwsAccess:
-    """Hands out shared boto3 clients. Nothing touches AWS until a client is asked for."""
+    """Hands out shared boto3 clients. Nothing touches AWS until a client is asked for. With `credentials`,
+    the clients act as that assumed role, on the session given: a sweep of hundreds of accounts shares one
+    session (a botocore session costs ~15 ms of CPU to make) and only the credentials differ."""
 
     def __init__(
         self,
@@ -81,14 +105,15 @@ class AwsAccess:
         account_id: str | None = None,
         config: Config | None = None,
         clients: dict[tuple[str, str], Any] | None = None,
+        credentials: AssumedCredentials | None = None,
     ):
         self._session = session
+        self._credentials = credentials.client_arguments() if credentials else {}
         self._region = region
         self._account_id = account_id
         self._config = config or default_config()
         # Pre-made clients by (service, region): the seam tests use for botocore Stubbers.
         self._clients: dict[tuple[str, str], BaseClient] = dict(clients or {})
-        # boto3.Session.client is not thread-safe (clients themselves are).
         self._lock = threading.Lock()
         self._enabled_regions: tuple[float, tuple[str, ...]] | None = None
 
@@ -124,10 +149,10 @@ class AwsAccess:
         client = self._clients.get(key)
         if client is None:
             session = self.session
-            with self._lock:
+            with self._lock, _client_creation:
                 client = self._clients.get(key)
                 if client is None:
-                    client = session.client(service, region_name=region, config=self._config)
+                    client = session.client(service, region_name=region, config=self._config, **self._credentials)
                     self._clients[key] = client
         return client
 

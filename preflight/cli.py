@@ -190,19 +190,17 @@ def _account_in(role_arn: str) -> str:
     return account
 
 
-def _assumed(session, role_arn: str, region: str, external_id: str | None = None):
+def _assumed(sts, role_arn: str, external_id: str | None = None):
+    """The role's credentials, assumed through `sts` (one client serves every account of a sweep)."""
     from botocore.exceptions import BotoCoreError, ClientError
 
-    from preflight.aws import new_session
+    from preflight.aws import AssumedCredentials
 
     extra = {"ExternalId": external_id} if external_id else {}
     try:
-        credentials = session.client("sts").assume_role(RoleArn=role_arn, RoleSessionName="preflight",
-                                                        **extra)["Credentials"]
+        return AssumedCredentials.from_sts(sts.assume_role(RoleArn=role_arn, RoleSessionName="preflight", **extra))
     except (BotoCoreError, ClientError) as error:
         raise UsageError(f"could not assume {role_arn}: " + _in_words(error, "assuming the role")) from error
-    return new_session(aws_access_key_id=credentials["AccessKeyId"], aws_secret_access_key=credentials["SecretAccessKey"],
-                       aws_session_token=credentials["SessionToken"], region_name=region)
 
 
 # --- audit -----------------------------------------------------------------------------------------------
@@ -260,7 +258,8 @@ def _audit(args: argparse.Namespace, registry, err: TextIO) -> tuple[int, str]:
     own_account, partition = _identity(session)
     own = AwsAccess(session, region=home, account_id=own_account)  # reads the baseline; audits unless --role-arn
     accesses = [(own_account, own)] if not args.role_arn else [
-        (_account_in(arn), AwsAccess(_assumed(session, arn, home), region=home, account_id=_account_in(arn)))
+        (_account_in(arn), AwsAccess(session, region=home, account_id=_account_in(arn),
+                                     credentials=_assumed(own.client("sts"), arn)))
         for arn in args.role_arn]
 
     overrides: dict = {}
@@ -361,15 +360,16 @@ def _sweep(args: argparse.Namespace, session, partition: str, home: str, policy,
         raise UsageError("no accounts to audit")
     deadline = Deadline.after(args.timeout)
     targets = [Target(a, role_arn(partition, a, args.role_name)) for a in accounts]
+    sts = AwsAccess(session, region=home).client("sts")
 
     def audit_one(target: Target):
         try:
-            assumed = _assumed(session, target.role_arn, home, args.external_id)
+            credentials = _assumed(sts, target.role_arn, args.external_id)
         except UsageError as error:
             return unreachable(target.account_id, home, str(error), "AssumeRoleFailed")
-        # the account's session and clients live only as long as its audit
-        return run_audit(policy, AwsAccess(assumed, region=home, account_id=target.account_id), deadline,
-                         template=template)
+        # the account's clients live only as long as its audit; the session is everyone's
+        return run_audit(policy, AwsAccess(session, region=home, account_id=target.account_id,
+                                           credentials=credentials), deadline, template=template)
 
     progress = SweepProgress(err, len(targets))
     try:

@@ -31,16 +31,27 @@ def test_the_whole_organization_is_audited_one_report_per_account(organization):
     assert all(r["verdict"] == "FAIL" for r in envelope["reports"])
 
 
+def test_each_account_is_audited_with_its_own_role_and_answers_from_its_own_state(organization):
+    from sim.account import set_root_mfa
+
+    compliant = organization[1]
+    set_root_mfa(True, account_id=compliant)
+    _, out, _ = run("audit", "--organization", "--checks", "root-account-mfa-enabled", "--format", "json")
+    verdicts = {r["account_id"]: r["verdict"] for r in json.loads(out)["reports"]}
+    assert verdicts.pop(compliant) == "PASS"
+    assert set(verdicts.values()) == {"FAIL"}
+
+
 def test_an_account_whose_role_cannot_be_assumed_is_an_error_row_and_the_sweep_goes_on(organization, monkeypatch):
     import preflight.cli as cli
 
     unreachable = organization[1]
     real = cli._assumed
 
-    def assumed(session, role_arn, region, external_id=None):
+    def assumed(sts, role_arn, external_id=None):
         if f":{unreachable}:" in role_arn:
             raise UsageError(f"could not assume {role_arn}: AWS refused assuming the role (AccessDenied: not authorized)")
-        return real(session, role_arn, region, external_id)
+        return real(sts, role_arn, external_id)
 
     monkeypatch.setattr(cli, "_assumed", assumed)
     code, out, _ = run("audit", "--account", organization[0], "--account", unreachable, "--account", organization[2],

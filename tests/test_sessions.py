@@ -62,3 +62,12 @@ def test_a_file_many_threads_ask_for_at_once_is_read_once():
     for thread in threads:
         thread.join()
     assert CountingLoader.scans == 1
+
+
+def test_assumed_credentials_never_show_in_a_repr_or_a_log():
+    from preflight.aws import AssumedCredentials
+
+    credentials = AssumedCredentials.from_sts({"Credentials": {"AccessKeyId": "ASIAEXAMPLE", "SecretAccessKey": "s3cr3t",
+                                                               "SessionToken": "t0ken"}})
+    assert not {"ASIAEXAMPLE", "s3cr3t", "t0ken"} & set(repr(credentials).replace("(", " ").replace(")", " ").split())
+    assert "s3cr3t" not in repr(credentials) and "t0ken" not in f"{credentials}"

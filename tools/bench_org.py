@@ -4,6 +4,7 @@ and the CLI process's peak RSS for each organization size; nothing asserts."""
 from __future__ import annotations
 
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -21,6 +22,11 @@ def _high_water_kib(pid: int) -> int:
             return next((int(line.split()[1]) for line in status if line.startswith("VmHWM:")), 0)
     except OSError:
         return 0  # it has just ended
+
+
+def _cpu(who: int) -> float:
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
 
 
 def measure(sizes=SIZES) -> list[dict[str, float]]:
@@ -46,6 +52,7 @@ def measure(sizes=SIZES) -> list[dict[str, float]]:
             os.environ.update(saved)
         output = Path(tempfile.mkdtemp(prefix="preflight-org-")) / "sweep.json"
         started = time.monotonic()
+        children_before, own_before = _cpu(resource.RUSAGE_CHILDREN), _cpu(resource.RUSAGE_SELF)
         process = subprocess.Popen(
             [sys.executable, "-m", "preflight", "audit", "--organization", "--concurrency", "16",
              "--format", "json", "--output", str(output)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -55,11 +62,13 @@ def measure(sizes=SIZES) -> list[dict[str, float]]:
             time.sleep(0.05)
         status = process.returncode
         wall = time.monotonic() - started
+        cli_cpu = _cpu(resource.RUSAGE_CHILDREN) - children_before  # the CLI, reaped above
+        moto_cpu = _cpu(resource.RUSAGE_SELF) - own_before  # moto's server runs in this process
         peak_mib = peak_kib / 1024
         server.stop()
         reports = output.read_text().count('"account_id"') if output.exists() else 0
         figures.append({"accounts": size, "wall_s": wall, "peak_mib": peak_mib, "reports": reports,
-                        "exit": status})
+                        "exit": status, "cli_cpu_s": cli_cpu, "moto_cpu_s": moto_cpu})
     return figures
 
 
@@ -67,7 +76,8 @@ def print_figures(figures: list[dict[str, float]]) -> None:
     print("organization sweep (preflight audit --organization, headline checks, --concurrency 16, moto's server):")
     for f in figures:
         print(f"  {f['accounts']:4d} accounts: {f['wall_s']:6.1f} s wall, peak RSS {f['peak_mib']:6.1f} MiB "
-              f"(the CLI process), {f['reports']} account reports, exit {f['exit']}")
+              f"(the CLI process), {f['reports']} account reports, exit {f['exit']}; CPU: the CLI "
+              f"{f['cli_cpu_s']:.1f} s, moto's server {f['moto_cpu_s']:.1f} s (2 cores shared)")
 
 
 if __name__ == "__main__":
