@@ -126,31 +126,33 @@ def test_a_baseline_read_that_hangs_fails_closed_before_the_deadline(cfn, deploy
         release.set()
 
 
-def test_an_audit_that_would_not_fit_in_memory_is_refused_with_the_fix(cfn, deploy):
+OPT_IN_REGIONS = ("af-south-1", "ap-east-1", "ap-south-2", "ap-southeast-3", "ap-southeast-4", "ap-southeast-5",
+                  "ca-west-1", "eu-central-2", "eu-south-1", "eu-south-2", "il-central-1", "me-central-1",
+                  "me-south-1", "mx-central-1")
+
+
+def test_an_audit_that_would_not_fit_in_memory_is_refused_with_the_fix(cfn, deploy, monkeypatch):
+    from preflight.aws import AwsAccess
+
+    every_region = AwsAccess.enabled_regions  # an account that opted in to every opt-in region: 31 regions
+    monkeypatch.setattr(AwsAccess, "enabled_regions", lambda self: every_region(self) + OPT_IN_REGIONS)
     deploy({"extends": "recommended", "regions": "all"})
     response = invoke(cfn, "Create").response  # the fake context has 128 MiB, the smallest MemorySize
     assert response["Status"] == "FAILED"
-    assert response["Reason"].startswith("This baseline audits 5 regional services in ")
+    assert response["Reason"].startswith("This baseline audits 5 regional services in 31 regions")
     assert response["Reason"].endswith("Raise its MemorySize to 256 (cfn/preflight.yaml parameter MemorySize).")
 
 
-def test_the_same_audit_runs_with_enough_memory(cfn, deploy, monkeypatch):
-    from sim.cloudformation import FakeLambdaContext
+def test_the_memory_size_advised_fits_the_audit_it_was_refused_for():
+    from preflight import baseline, capacity
+    from preflight.registry import default_registry
 
-    monkeypatch.setattr(FakeLambdaContext, "__init__", _with_memory(FakeLambdaContext.__init__, 256))
-    deploy({"extends": "recommended", "regions": "all"})
-    response = invoke(cfn, "Create").response
-    assert response["Reason"].startswith("FAIL: ")  # audited (an empty account fails), not refused
-    assert "guardduty-enabled" in response["Data"]["FailedChecks"]
-
-
-def test_minimal_in_every_region_fits_in_128_mib(cfn, deploy):
-    deploy({"extends": "minimal", "regions": "all"})
-    assert invoke(cfn, "Create").response["Reason"].startswith("FAIL: ")
+    policy = baseline.parse({"extends": "recommended", "regions": "all"}, default_registry(), source="test")
+    assert "Raise its MemorySize to 256" in capacity.shortfall(policy, 31, 128)
+    assert capacity.shortfall(policy, 31, 256) is None
 
 
-def _with_memory(init, memory):
-    def patched(self, *args, **kwargs):
-        init(self, *args, **kwargs)
-        self.memory_limit_in_mb = memory
-    return patched
+@pytest.mark.parametrize("name", ["minimal", "recommended", "cis-aws-foundations-v3"])
+def test_every_shipped_baseline_in_every_region_fits_in_128_mib(cfn, deploy, name):
+    deploy({"extends": name, "regions": "all"})
+    assert invoke(cfn, "Create").response["Reason"].startswith("FAIL: ")  # audited, not refused
