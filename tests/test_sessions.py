@@ -1,6 +1,8 @@
 """Sessions are cheap and many (one per account of a sweep, per assumed role): what they share stays one."""
 from __future__ import annotations
 
+import pytest
+
 from preflight.aws import new_session
 
 
@@ -71,3 +73,68 @@ def test_assumed_credentials_never_show_in_a_repr_or_a_log():
                                                                "SessionToken": "t0ken"}})
     assert not {"ASIAEXAMPLE", "s3cr3t", "t0ken"} & set(repr(credentials).replace("(", " ").replace(")", " ").split())
     assert "s3cr3t" not in repr(credentials) and "t0ken" not in f"{credentials}"
+
+
+IDENTITY = ('<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult>'
+            '<Arn>arn:aws:iam::123456789012:user/a</Arn><UserId>AIDAEXAMPLE</UserId><Account>123456789012</Account>'
+            '</GetCallerIdentityResult><ResponseMetadata><RequestId>1</RequestId></ResponseMetadata>'
+            '</GetCallerIdentityResponse>')
+
+
+@pytest.fixture
+def sts_over_tls(tmp_path):
+    """An STS stand-in on https://localhost that closes every connection: each call is a new TLS handshake."""
+    import ssl
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from sim.cloudformation import _self_signed_certificate
+
+    class Answer(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self):
+            self.rfile.read(int(self.headers["Content-Length"]))
+            body = IDENTITY.encode()
+            self.send_response(200)
+            for name, value in (("Content-Type", "text/xml"), ("Content-Length", str(len(body))), ("Connection", "close")):
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    cert, key = _self_signed_certificate(tmp_path)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Answer)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    yield f"https://localhost:{server.server_address[1]}", str(cert)
+    server.shutdown()
+    server.server_close()
+
+
+def test_tls_connections_verify_with_one_context_whose_bundle_is_loaded_once(sts_over_tls, monkeypatch):
+    import ssl
+
+    from botocore.config import Config
+    from botocore.exceptions import SSLError
+
+    url, bundle = sts_over_tls
+    loads = []
+    load = ssl.SSLContext.load_verify_locations
+    monkeypatch.setattr(ssl.SSLContext, "load_verify_locations",
+                        lambda context, *args, **kwargs: loads.append(args) or load(context, *args, **kwargs))
+    session = new_session()
+    clients = [session.client("sts", region_name=region, endpoint_url=url, verify=bundle)
+               for region in ("us-east-1", "eu-west-1", "ap-southeast-2")]
+    for client in clients * 2:  # six TLS handshakes
+        assert client.get_caller_identity()["Account"] == "123456789012"
+    assert loads == [(bundle,)]  # botocore alone: once per handshake, into a context per client
+    # Verification is still required: with AWS's usual CA bundle, the stand-in's certificate is refused.
+    untrusted = session.client("sts", region_name="us-east-1", endpoint_url=url,
+                               config=Config(retries={"total_max_attempts": 1}))
+    with pytest.raises(SSLError):
+        untrusted.get_caller_identity()
