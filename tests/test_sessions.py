@@ -75,43 +75,12 @@ def test_assumed_credentials_never_show_in_a_repr_or_a_log():
     assert "s3cr3t" not in repr(credentials) and "t0ken" not in f"{credentials}"
 
 
-IDENTITY = ('<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult>'
-            '<Arn>arn:aws:iam::123456789012:user/a</Arn><UserId>AIDAEXAMPLE</UserId><Account>123456789012</Account>'
-            '</GetCallerIdentityResult><ResponseMetadata><RequestId>1</RequestId></ResponseMetadata>'
-            '</GetCallerIdentityResponse>')
-
-
 @pytest.fixture
 def sts_over_tls(tmp_path):
-    """An STS stand-in on https://localhost that closes every connection: each call is a new TLS handshake."""
-    import ssl
-    import threading
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from sim.sts_over_tls import start_sts_over_tls
 
-    from sim.cloudformation import _self_signed_certificate
-
-    class Answer(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def do_POST(self):
-            self.rfile.read(int(self.headers["Content-Length"]))
-            body = IDENTITY.encode()
-            self.send_response(200)
-            for name, value in (("Content-Type", "text/xml"), ("Content-Length", str(len(body))), ("Connection", "close")):
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    cert, key = _self_signed_certificate(tmp_path)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Answer)
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert, key)
-    server.socket = context.wrap_socket(server.socket, server_side=True)
-    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
-    yield f"https://localhost:{server.server_address[1]}", str(cert)
+    server, url, cert = start_sts_over_tls(tmp_path)
+    yield url, cert
     server.shutdown()
     server.server_close()
 

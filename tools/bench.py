@@ -7,6 +7,7 @@
 - each shipped baseline at 1, 8, 16 and all regions, audited by a fresh process against moto's server in this
   one: audit time, the auditor's CPU seconds and peak RSS; and answer time and cost against MemorySize under
   Lambda's CPU share (tools/bench_regions.py);
+- TLS: 100 clients' first calls over new connections, botocore's own way and preflight's (tools/bench_tls.py);
 - the answer's margin before Lambda's deadline with the packaged function given a slice of a CPU
   (tools/bench_throttled.py).
 """
@@ -24,6 +25,7 @@ from tools.bench_org import measure as measure_sweeps, print_figures as print_sw
 from tools.bench_regions import MEMORY_SIZES, measure as measure_regions, print_curve as print_memory_curve  # noqa: E402
 from tools.bench_regions import print_runs as print_region_runs  # noqa: E402
 from tools.bench_throttled import measure as measure_margins, print_margins  # noqa: E402
+from tools.bench_tls import measure as measure_tls, print_figures as print_tls  # noqa: E402
 
 LATENCY_S = 0.100
 WARM_RUNS = 5
@@ -141,6 +143,7 @@ def main() -> None:
     handler_import = _median_import("import preflight.handler")
     boto3_import = _median_import("import boto3")
     region_runs, memory_curve = measure_regions(memory_sizes=MEMORY_SIZES)
+    tls = measure_tls()
     margins = measure_margins()  # before the latency hook: the function's own process has none anyway
     sweeps = measure_sweeps()
     bursts = [audit_burst(size) for size in BURST_SIZES] + [audit_burst(BURST_SIZES[-1], compliant=False)]
@@ -160,6 +163,7 @@ def main() -> None:
         print(f"  {label:<32} {burst[name + '_calls']:5.0f} AWS calls  p50 {burst[name + '_p50_ms']:6.0f} ms  "
               f"p95 {burst[name + '_p95_ms']:6.0f} ms  all {burst[name + '_total_s']:5.1f} s")
     print_region_runs(region_runs)
+    print_tls(tls)
     print_memory_curve(memory_curve)
     print_margins(margins)
     print_sweeps(sweeps)
