@@ -16,8 +16,10 @@ def free_port() -> int:
 def start_moto_server(port: int | None = None) -> tuple[ThreadedMotoServer, str]:
     from sim import moto_gaps
     from sim.environment import skip_moto_public_images
+    from sim.moto_models import share_models_with_moto
 
     skip_moto_public_images()
+    share_models_with_moto()
 
     moto_gaps.patch_backends()  # AWS's behaviour where moto differs (a new trail's default selector, ...)
     logging.getLogger("werkzeug").setLevel(logging.CRITICAL)  # one access-log line per request otherwise

@@ -10,6 +10,10 @@ from sim.environment import use_simulated_aws  # noqa: E402
 
 use_simulated_aws("testing", metrics=True)
 
+from sim.moto_models import share_models_with_moto  # noqa: E402
+
+share_models_with_moto()
+
 from moto import mock_aws  # noqa: E402
 
 from sim import moto_gaps  # noqa: E402
