@@ -244,6 +244,9 @@ def _audit(args: argparse.Namespace, registry, err: TextIO) -> tuple[int, str]:
 
     if args.output:
         _check_writable(args.output)
+    from preflight import gc_policy
+
+    gc_policy.for_auditing()
     template = _template_file(args.template) if args.template else None
     source = baseline.configured_source() if args.baseline is None else _baseline_source(args.baseline, registry)
     sweeping = args.organization or args.accounts or args.account

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from preflight import hook
+from preflight import gc_policy, hook
 from preflight.invocation import SafeContext
 from preflight.protocol import GuardedResource
 
@@ -71,3 +71,6 @@ def handler(event, context):
             return hook.failure(str(event.get("clientRequestToken", ""))[:hook.MAX_TOKEN_CHARS],
                                 f"The preflight auditor failed unexpectedly ({type(error).__name__}).")
     return None
+
+
+gc_policy.for_auditing()  # last, at the end of Lambda's init: what was imported is permanent

@@ -1,0 +1,27 @@
+"""The collector's schedule is set where an audit's process starts: Lambda's init, the CLI's audit."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SHOW = "import gc; print(gc.get_threshold(), gc.get_freeze_count() > 10000)"
+
+
+def _in_fresh_process(code: str) -> str:
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True,
+                          env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "AWS_REGION": "us-east-1",
+                               "AWS_EC2_METADATA_DISABLED": "true"}
+                          ).stdout.strip()
+
+
+def test_lambda_init_freezes_what_it_imported_and_collects_young_garbage_less_often():
+    assert _in_fresh_process(SHOW) == "(700, 10, 10) False"
+    assert _in_fresh_process("import preflight.handler; " + SHOW) == "(10000, 20, 20) True"
+
+
+def test_the_cli_audit_does_the_same_before_it_audits():
+    # A template that does not exist stops the audit before anything reaches AWS (exit 2).
+    code = "from preflight import cli; print(cli.main(['audit', '--template', 'missing.yaml'])); " + SHOW
+    assert _in_fresh_process(code).splitlines()[-2:] == ["2", "(10000, 20, 20) True"]
