@@ -20,6 +20,17 @@ _service_models: dict[tuple[str, int], Any] = {}
 _tls_contexts: dict[str, Any] = {}
 
 
+def _once(cache: dict[Any, Any], key: Any, make: Any) -> Any:
+    """cache[key], made by make() the first time - once, whichever threads ask at the same moment."""
+    value = cache.get(key)
+    if value is None:
+        with _lock:
+            value = cache.get(key)
+            if value is None:
+                value = cache[key] = make()
+    return value
+
+
 def _without_documentation(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     # The key stays (botocore reads some, e.g. a client context parameter's, unconditionally) and the text
     # goes; a structure member may be called "documentation" too, but its value is a dict, not a string.
@@ -76,11 +87,7 @@ def share_service_models() -> None:
     def shared_model(creator: Any, service_name: str, api_version: str | None = None) -> Any:
         document = creator._loader.load_service_model(service_name, "service-2", api_version=api_version)
         key = (service_name, id(document))  # the loader keeps the document: its id stays its own
-        model = _service_models.get(key)
-        if model is None:
-            with _lock:
-                model = _service_models.setdefault(key, build(creator, service_name, api_version))
-        return model
+        return _once(_service_models, key, lambda: build(creator, service_name, api_version))
 
     shared_model.preflight_shared = True  # type: ignore[attr-defined]
     botocore.client.ClientCreator._load_service_model = shared_model  # type: ignore[method-assign]
@@ -99,11 +106,7 @@ def share_client_classes() -> None:
 
     def shared_class(creator: Any, service_name: str, service_model: Any) -> type:
         key = (service_name, service_model.api_version)
-        cls = _client_classes.get(key)
-        if cls is None:
-            with _lock:
-                cls = _client_classes.setdefault(key, build(creator, service_name, service_model))
-        return cls
+        return _once(_client_classes, key, lambda: build(creator, service_name, service_model))
 
     shared_class.preflight_shared = True  # type: ignore[attr-defined]
     botocore.client.ClientCreator._create_client_class = shared_class  # type: ignore[method-assign]
@@ -131,15 +134,11 @@ def share_tls_context() -> None:
         return httpsession.get_cert_path(verify)
 
     def context_for(bundle: str) -> Any:
-        context = _tls_contexts.get(bundle)
-        if context is None:
-            with _lock:
-                context = _tls_contexts.get(bundle)
-                if context is None:
-                    context = httpsession.create_urllib3_context()
-                    context.load_verify_locations(bundle)
-                    _tls_contexts[bundle] = context
-        return context
+        def loaded() -> Any:
+            context = httpsession.create_urllib3_context()
+            context.load_verify_locations(bundle)
+            return context
+        return _once(_tls_contexts, bundle, loaded)
 
     def shared_context_kwargs(http: Any, **extra: Any) -> dict[str, Any]:
         kwargs = pool_kwargs(http, **extra)
