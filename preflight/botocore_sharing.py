@@ -1,11 +1,12 @@
-"""What the botocore clients of one process can share, so an audit of every region (six clients a region, 17
-regions) or a sweep of hundreds of accounts pays once for what is the same in each: the model files, read
-once and lean; one ServiceModel and one client class per service. The clients keep their own region, config,
-credentials and event handlers.
+"""What the botocore clients of one process can share, so an audit of every region (six clients a region, 17 regions)
+or a sweep of hundreds of accounts pays once for what is the same in each: the model files, read once and lean;
+one ServiceModel and one client class per service; one TLS context per CA bundle. The clients keep their own
+region, config, credentials, connections and event handlers.
 
 These adapt botocore internals (ClientCreator._load_service_model, _create_client_class, JSONFileLoader
-._load_file, URLLib3Session._get_pool_manager_kwargs and _setup_ssl_cert). Where a botocore no longer has one of them, that sharing is skipped and botocore's own way runs
-unchanged: slower, never wrong. tests/test_sessions.py shows each one in effect.
+._load_file, URLLib3Session._get_pool_manager_kwargs and _setup_ssl_cert). Where a botocore no longer has one of
+them, that sharing is skipped and botocore's own way runs unchanged: slower, never wrong. tests/test_sessions.py
+shows each one in effect.
 """
 from __future__ import annotations
 
@@ -39,8 +40,9 @@ def _without_documentation(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def lean_model_files(loader: Any) -> None:
     """Model files parsed into plain dicts, and service models without the text of their documentation
-    (docstrings for humans; no request, response or endpoint depends on it). botocore parses into OrderedDicts: EC2's model
-    is 14 MiB and 93 ms that way, 6.6 MiB and 73 ms this way - half the memory of every model an audit loads."""
+    (docstrings for humans; no request, response or endpoint depends on it). botocore parses into
+    OrderedDicts: EC2's model is 14 MiB and 93 ms that way, 6.6 MiB and 73 ms this way - half the memory of
+    every model an audit loads."""
     import botocore.loaders
 
     if not hasattr(botocore.loaders.JSONFileLoader, "_load_file"):
