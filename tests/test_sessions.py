@@ -107,3 +107,13 @@ def test_tls_connections_verify_with_one_context_whose_bundle_is_loaded_once(sts
                                config=Config(retries={"total_max_attempts": 1}))
     with pytest.raises(SSLError):
         untrusted.get_caller_identity()
+
+
+def test_moto_parses_requests_with_its_own_extras_on_one_lean_loader():
+    import moto.core.loaders
+    import moto.core.utils
+
+    loader = moto.core.utils.create_loader()
+    assert loader is moto.core.utils.create_loader() and isinstance(loader, moto.core.loaders.Loader)
+    assert moto.core.loaders.moto_root in loader.search_paths  # where moto's extras to AWS's models live
+    assert type(loader.load_service_model("ec2", "service-2")) is dict
