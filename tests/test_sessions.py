@@ -101,7 +101,9 @@ def test_tls_connections_verify_with_one_context_whose_bundle_is_loaded_once(sts
                for region in ("us-east-1", "eu-west-1", "ap-southeast-2")]
     for client in clients * 2:  # six TLS handshakes
         assert client.get_caller_identity()["Account"] == "123456789012"
-    assert loads == [(bundle,)]  # botocore alone: once per handshake, into a context per client
+    # botocore alone: once per handshake, into a context per client (other threads of the process may load
+    # other bundles meanwhile: only this one counts)
+    assert [args for args in loads if args[:1] == (bundle,)] == [(bundle,)]
     # Verification is still required: with AWS's usual CA bundle, the stand-in's certificate is refused.
     untrusted = session.client("sts", region_name="us-east-1", endpoint_url=url,
                                config=Config(retries={"total_max_attempts": 1}))
