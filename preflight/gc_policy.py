@@ -13,8 +13,15 @@ YOUNG_THRESHOLD = 10_000
 OLDER_THRESHOLD = 20
 
 
+_frozen = False
+
+
 def for_auditing() -> None:
     """Everything imported so far lives as long as the process: out of every future collection's walk
-    (gc.freeze), and young garbage collected less often."""
-    gc.freeze()
+    (gc.freeze, once per process: frozen objects are never collected, so a later audit's leftovers - a CLI
+    called again in the same process - must not be), and young garbage collected less often."""
+    global _frozen
+    if not _frozen:
+        gc.freeze()
+        _frozen = True
     gc.set_threshold(YOUNG_THRESHOLD, OLDER_THRESHOLD, OLDER_THRESHOLD)
