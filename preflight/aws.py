@@ -149,7 +149,7 @@ class AwsAccess:
         client = self._clients.get(key)
         if client is None:
             session = self.session
-            with self._lock, _client_creation:
+            with _client_creation:
                 client = self._clients.get(key)
                 if client is None:
                     client = session.client(service, region_name=region, config=self._config, **self._credentials)
