@@ -31,6 +31,19 @@ def test_clients_of_one_service_share_one_service_model():
     assert second.list_detectors()["DetectorIds"] == []
 
 
+def test_clients_share_translated_event_names_and_old_names_still_reach_their_handlers():
+    session = new_session(region_name="us-east-1")
+    heard = []
+    # `config` is botocore's old name for the Config service's events (now `config-service`).
+    session.events.register("before-call.config", lambda **kwargs: heard.append(kwargs["model"].name))
+    home, other = session.client("config"), session.client("config", region_name="eu-west-1")
+    home.describe_configuration_recorders()
+    assert other.meta.events._alias_name_cache is home.meta.events._alias_name_cache
+    assert "before-call.config-service.DescribeConfigurationRecorders" in other.meta.events._alias_name_cache
+    other.describe_configuration_recorders()
+    assert heard == ["DescribeConfigurationRecorders"] * 2
+
+
 def test_service_models_are_read_as_plain_dicts_without_their_documentation_text():
     session = new_session(region_name="us-east-1")
     document = session._session.get_component("data_loader").load_service_model("ec2", "service-2")
