@@ -2,6 +2,8 @@
 this one, for each shipped baseline at 1, 8, 16 and every enabled region, in an account that is compliant
 everywhere. For each (the median of 3 runs): the audit's wall time (the handler call), the auditor process's CPU
 seconds (user + sys; importing apart), and its peak RSS (VmHWM). Moto's CPU is not the auditor's: it runs here.
+And how much of the regions beyond the first is botocore's own CPU (making their clients and calls): the audit
+runs on one core at a time (the GIL), so that alone bounds how close all regions can come to one.
 Nothing asserts; `make bench` prints the figures for docs/performance.md and docs/scale.md."""
 from __future__ import annotations
 
@@ -32,6 +34,8 @@ moto_gaps.install_client_answers()  # moto's server lacks ListAnalyzers too: ans
 moto_gaps.restore(json.loads(sys.argv[2]))
 from preflight.handler import handler
 from sim.cloudformation import FakeLambdaContext, event
+from tools.botocore_cpu import BotocoreCpu
+botocore_cpu = BotocoreCpu().install()
 imported = time.perf_counter()
 import_cpu = sum(resource.getrusage(resource.RUSAGE_SELF)[:2])
 context = FakeLambdaContext(120)
@@ -42,7 +46,8 @@ cpu = sum(resource.getrusage(resource.RUSAGE_SELF)[:2])
 # VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the forking parent across exec.
 peak_kib = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
 print(json.dumps({"import_s": imported - started, "audit_s": done - imported, "import_cpu_s": import_cpu,
-                  "audit_cpu_s": cpu - import_cpu, "peak_mib": peak_kib / 1024}))
+                  "audit_cpu_s": cpu - import_cpu, "peak_mib": peak_kib / 1024,
+                  "botocore_s_by_region": botocore_cpu.seconds_by_region}))
 """
 
 
@@ -55,6 +60,7 @@ class RegionRun:
     import_cpu_s: float
     peak_mib: float
     reason: str
+    botocore_beyond_first_s: float  # botocore's CPU for the regions other than the function's own
 
 
 @dataclass(frozen=True)
@@ -121,8 +127,10 @@ def measure(baselines=BASELINES, region_counts=REGION_COUNTS, memory_sizes=()) -
                 tries = [audit_in_fresh_process({"extends": name, "regions": regions}, endpoint, cfn, folder)
                          for _ in range(RUNS_PER_CELL)]
                 figures, reason = sorted(tries, key=lambda t: t[0]["audit_s"])[len(tries) // 2]  # the median run
+                beyond_first = sum(seconds for region, seconds in figures["botocore_s_by_region"].items()
+                                   if region != enabled[0])
                 runs.append(RegionRun(name, count or len(enabled), figures["audit_s"], figures["audit_cpu_s"],
-                                      figures["import_cpu_s"], figures["peak_mib"], reason))
+                                      figures["import_cpu_s"], figures["peak_mib"], reason, beyond_first))
         for name in baselines if memory_sizes else ():
             for regions in ("current", "all"):
                 for size in memory_sizes:
@@ -150,11 +158,14 @@ def print_curve(curve: list[MemoryRun]) -> None:
 def print_runs(runs: list[RegionRun]) -> None:
     print("regions, fresh auditor process against moto's server in another process (compliant account):")
     print(f"  {'baseline':<24}{'regions':>8}{'audit s':>9}{'x one':>7}{'audit CPU s':>13}{'import CPU s':>14}"
-          f"{'peak RSS MiB':>14}")
+          f"{'peak RSS MiB':>14}{'botocore CPU s, other regions':>31}{'x one, botocore alone':>23}")
     one = {run.baseline: run.audit_s for run in runs if run.regions == 1}
     for run in runs:
+        # Were everything but botocore's work for the other regions free, the audit would still take this long.
+        floor = (one[run.baseline] + run.botocore_beyond_first_s) / one[run.baseline]
         print(f"  {run.baseline:<24}{run.regions:>8}{run.audit_s:>9.2f}{run.audit_s / one[run.baseline]:>7.2f}"
-              f"{run.audit_cpu_s:>13.2f}{run.import_cpu_s:>14.2f}{run.peak_mib:>14.1f}")
+              f"{run.audit_cpu_s:>13.2f}{run.import_cpu_s:>14.2f}{run.peak_mib:>14.1f}"
+              f"{run.botocore_beyond_first_s:>31.2f}{floor:>23.2f}")
     failing = [run for run in runs if not run.reason.startswith("PASS")]
     for run in failing:
         print(f"  ({run.baseline}, {run.regions} regions answered: {run.reason[:120]})")
