@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
 
 import pytest
@@ -23,6 +24,12 @@ moto_gaps.install()
 from sim.cloudformation import FakeLambdaContext, start_response_server  # noqa: E402
 
 _real_connect = socket.socket.connect
+
+
+def pytest_xdist_auto_num_workers(config) -> int:
+    """One worker more than the machine has cores (`-n auto`): many tests spend part of their time waiting on a
+    deadline or a socket, and the extra worker runs while they wait (2 cores, loaded: 70 s -> 60 s)."""
+    return (os.cpu_count() or 1) + 1
 
 
 def _loopback_only(sock: socket.socket, address) -> None:
