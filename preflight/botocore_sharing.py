@@ -4,9 +4,9 @@ one ServiceModel and one client class per service; one TLS context per CA bundle
 The clients keep their own region, config, credentials, connections and event handlers.
 
 These adapt botocore internals (ClientCreator._load_service_model, _create_client_class, JSONFileLoader
-._load_file, URLLib3Session._get_pool_manager_kwargs and _setup_ssl_cert, EventAliaser.__copy__). Where a botocore no longer has one of
-them, that sharing is skipped and botocore's own way runs unchanged: slower, never wrong. tests/test_sessions.py
-shows each one in effect.
+._load_file, URLLib3Session._get_pool_manager_kwargs and _setup_ssl_cert, EventAliaser.__copy__). Where a botocore
+no longer has one of them, that sharing is skipped and botocore's own way runs unchanged: slower, never wrong.
+tests/test_sessions.py shows each one in effect.
 """
 from __future__ import annotations
 
