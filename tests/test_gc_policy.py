@@ -18,7 +18,8 @@ def _in_fresh_process(code: str) -> str:
 
 
 def test_lambda_init_freezes_what_it_imported_and_collects_young_garbage_less_often():
-    assert _in_fresh_process(SHOW).endswith("False") and _in_fresh_process(SHOW) != POLICY  # Python's own
+    python_own = _in_fresh_process(SHOW)
+    assert python_own.endswith("False") and python_own != POLICY
     assert _in_fresh_process("import preflight.handler; " + SHOW) == POLICY
 
 
