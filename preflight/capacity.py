@@ -16,6 +16,8 @@ from preflight.policy import Policy
 BASE_MIB = 85.0
 PER_CLIENT_MIB = 0.3
 HEADROOM = 0.9  # refuse above 90% of the limit: the estimate is not exact
+# Reading the largest template a hook request may bring (preflight.template), held while the account is audited.
+TEMPLATE_MIB = 15.0
 
 
 def regional_services(policy: Policy) -> set[str]:
@@ -23,18 +25,20 @@ def regional_services(policy: Policy) -> set[str]:
             for action in s.check.meta.iam_actions}
 
 
-def estimated_peak_mib(policy: Policy, region_count: int) -> float:
-    return BASE_MIB + PER_CLIENT_MIB * len(regional_services(policy)) * region_count
+def estimated_peak_mib(policy: Policy, region_count: int, template: bool = False) -> float:
+    return BASE_MIB + PER_CLIENT_MIB * len(regional_services(policy)) * region_count + (TEMPLATE_MIB if template else 0)
 
 
-def shortfall(policy: Policy, region_count: int, memory_mib: int | None) -> str | None:
-    """The reason to refuse, or None when the audit fits (or the memory limit is unknown)."""
+def shortfall(policy: Policy, region_count: int, memory_mib: int | None, template: bool = False) -> str | None:
+    """The reason to refuse, or None when the audit fits (or the memory limit is unknown). `template`: a
+    template is read beside the audit (the hook)."""
     if not memory_mib:
         return None
-    needed = estimated_peak_mib(policy, region_count)
+    needed = estimated_peak_mib(policy, region_count, template)
     if needed <= memory_mib * HEADROOM:
         return None
     advice = next(size for size in (256, 512, 1024, 2048, 10240) if needed <= size * HEADROOM)
-    return (f"This baseline audits {len(regional_services(policy))} regional services in {region_count} regions, "
-            f"which needs about {needed:.0f} MiB; the auditor has {memory_mib} MiB. Raise its MemorySize to "
+    reading = " and reads the template being deployed" if template else ""
+    return (f"This baseline audits {len(regional_services(policy))} regional services in {region_count} regions"
+            f"{reading}, which needs about {needed:.0f} MiB; the auditor has {memory_mib} MiB. Raise its MemorySize to "
             f"{advice} (cfn/preflight.yaml parameter MemorySize).")

@@ -272,7 +272,7 @@ def _audit(args: argparse.Namespace, registry, err: TextIO) -> tuple[int, str]:
         overrides["Checks"] = [c.strip() for c in args.checks.split(",") if c.strip()]
     policy = properties.apply(overrides, baseline.load(source, own, registry), registry)
     if template is not None:
-        from preflight.hook import with_template_checks
+        from preflight.policy import with_template_checks
 
         policy = with_template_checks(policy, registry)
     regions = _regions_override(args.regions)

@@ -13,7 +13,7 @@ import re
 import ssl
 import time
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from preflight.runner import Deadline
 from preflight.validation import REGION_PATTERN
@@ -62,9 +62,20 @@ def is_allowed(url: str) -> bool:
     return port in (None, 443) and bool(_S3_HOST.match(host))
 
 
+# Every printable ASCII character but space stays as it is; anything else in a path or query is percent-encoded
+# (an HTTP request line is ASCII: a non-ASCII character would otherwise fail the request before it is sent).
+_URL_SAFE = "".join(chr(c) for c in range(0x21, 0x7F))
+
+
+def request_target(url: str) -> str:
+    """The path and query of a URL as they go on the request line."""
+    parts = urlsplit(url)
+    return quote(parts.path + (f"?{parts.query}" if parts.query else ""), safe=_URL_SAFE)
+
+
 def _put_once(url: str, body: bytes, timeout: float) -> int:
     parts = urlsplit(url)
-    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    path = request_target(url)
     connection = http.client.HTTPSConnection(
         parts.hostname, parts.port, timeout=timeout, context=ssl.create_default_context()
     )
@@ -94,7 +105,7 @@ def deliver(url: str, response: dict[str, Any], deadline: Deadline) -> bool:
                 logger.info("response %s delivered to %s (HTTP %s, attempt %d)", response.get("Status"), host, status, attempt)
                 return True
             outcome = f"HTTP {status}"
-        except (OSError, http.client.HTTPException) as error:
+        except (OSError, http.client.HTTPException, ValueError) as error:  # UnicodeError is a ValueError
             outcome = type(error).__name__
         if deadline.remaining() <= backoff:
             logger.error("response not delivered to %s after %d attempt(s): last %s; giving up before the deadline", host, attempt, outcome)

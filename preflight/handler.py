@@ -15,7 +15,8 @@ try:  # anything broken below is answered FAILED (Create/Update) or SUCCESS (Del
     from preflight import tracing
     from preflight.aws import AwsAccess, account_in_arn
     from preflight.registry import default_registry
-    from preflight.resource import BaselineCache, answer
+    from preflight.baseline_cache import BaselineCache
+    from preflight.resource import answer
 
     registry = default_registry()
     baselines = BaselineCache()
@@ -50,9 +51,9 @@ def _answer_hook(event, context):
     safe = SafeContext(context)
     if helper._init_failed:  # noqa: SLF001 - the import failure crhelper recorded
         error = helper._init_failed  # noqa: SLF001
-        return hook.failure(str(event.get("clientRequestToken", ""))[:hook.MAX_TOKEN_CHARS],
+        return hook.failure(hook.echo_of(event),
                             f"The preflight auditor failed to start ({type(error).__name__}: {error}); see its log.")
-    return hook.answer(event, safe.remaining_s(), _access(safe), registry, baselines, verdicts)
+    return hook.answer(event, safe, _access(safe), registry, baselines, verdicts)
 
 
 def handler(event, context):
@@ -68,7 +69,7 @@ def handler(event, context):
     except BaseException as error:  # nothing escapes: Lambda would count an error and retry the invocation
         logger.error("the handler failed unexpectedly (%s); see the preceding log lines", type(error).__name__)
         if hook.is_hook_request(event):
-            return hook.failure(str(event.get("clientRequestToken", ""))[:hook.MAX_TOKEN_CHARS],
+            return hook.failure(hook.echo_of(event),
                                 f"The preflight auditor failed unexpectedly ({type(error).__name__}).")
     return None
 

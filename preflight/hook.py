@@ -1,87 +1,151 @@
-"""The same audit behind a CloudFormation Lambda Hook: every stack operation in the account, gated.
+"""The Lambda Hook door: a hook request in, a hook response out. Everything between is the serving path
+(preflight.serving), the same as the custom resource's: baseline, capacity guard, audit, destinations, log
+and metrics, and the refusal of a request about another account.
 
-Request and response shapes: CloudFormation Hooks User Guide, "Create Lambda functions to evaluate resources
-for Lambda Hooks". CloudFormation waits at most 30 s for the function, so the audit's deadline sits inside
-that whatever the function's own timeout (HOOK_BUDGET_S from the moment the request arrives, leaving room
-for a cold start before it); unfinished checks are TIMEOUT and judged by on_error as elsewhere. preflight
-never answers IN_PROGRESS, so it never depends on a callbackContext.
+Request and response: CloudFormation Hooks User Guide, "Create Lambda functions to evaluate resources for
+Lambda Hooks" (the facts, point by point: shared/reference/hook-events.md). CloudFormation waits at most
+30 s for the function, so the audit's deadline sits inside that whatever the function's own timeout
+(HOOK_BUDGET_S from the moment the request arrives, leaving room for a cold start). preflight never answers
+IN_PROGRESS, so it never depends on a callbackContext.
 
-Decisions where the guide leaves a choice to the function:
-- DELETE_PRE_PROVISION is never blocked (SUCCESS at once), like the custom resource's Delete.
-- STACK and CHANGE_SET targets are audited. RESOURCE and CLOUD_CONTROL targets are not what preflight gates:
-  SUCCESS with a message saying so, so a hook configured too widely never blocks resource operations. Any other
-  target type is malformed.
-- errorCode NonCompliant when the account breaks the baseline, InternalFailure when the audit could not judge
-  (the baseline unreadable, the request malformed). In audit mode the hook answers SUCCESS and still tells
-  the truth in its message and annotations; with the hook's FailureMode WARN, CloudFormation does the same.
-- A verdict may be reused within one warm container for the same effective policy for
-  PREFLIGHT_HOOK_VERDICT_TTL_S seconds (default 30, 0 = never); a reused answer says when it was judged.
+What this door owns, because the hook protocol does:
+- Shape. Any request with a hook's keys gets a hook response, echoing its token under the spelling that
+  arrived (the guide's syntax blocks spell `clientRequesttoken` and `stackID`; its examples
+  `clientRequestToken` and `stackId`); the documented `clientRequestToken` is always among them.
+- Targets. STACK and CHANGE_SET are audited (a change set without `actionInvocationPoint`, as the guide's
+  syntax block shows it, is a CREATE: the only action for change sets). A resource operation - `targetType`
+  a resource type such as `AWS::DynamoDB::Table`, or `RESOURCE` for Cloud Control - is never blocked:
+  preflight gates stacks, not resources. A delete is never blocked.
+- errorCode. NonCompliant only when the account or the template was judged and breaks the baseline (a
+  blocking FAIL); InternalFailure when the hook could not judge: the request is malformed or about another
+  account, the baseline is unreadable, or what blocks is an ERROR or TIMEOUT (a payload that could not be
+  fetched included). In audit mode the hook answers SUCCESS and still tells the truth.
+- Lengths. message within 4,096 characters (1,024 for Cloud Control operations); annotation fields within
+  the API's limits.
+- The template. The payload is fetched while the account is audited and the template checks run on it.
+- Verdict reuse. An account verdict may be reused within one warm container for the same effective policy
+  for PREFLIGHT_HOOK_VERDICT_TTL_S seconds (default 30, 0 = never) - stacks deployed in a burst cost one
+  audit - but only a verdict with no ERROR or TIMEOUT finding: one throttling burst must not refuse the
+  next stacks. A reused answer says when it was judged. The custom resource never reuses: each stack
+  operation that reaches it asked for an audit.
 """
 from __future__ import annotations
 
-import concurrent.futures
 import datetime
+import enum
 import logging
 import os
+import re
 import threading
 import time
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from preflight.concurrency import spawn
-from preflight.errors import BaselineError, PreflightError
-from preflight.model import Finding, Report, Scope, Status
+from preflight import serving
+from preflight.aws import AwsAccess, account_in_arn
+from preflight.baseline_cache import BaselineCache
+from preflight.invocation import SafeContext
+from preflight.model import Finding, Report, Status
+from preflight.observability import RequestIds
+from preflight.registry import Registry
 from preflight.report import fit, reason
-from preflight.template import TemplateUnavailable, from_payload_url as template_from_payload
+from preflight.request import REQUEST_ID, STACK_ID, echoed
 
 logger = logging.getLogger(__name__)
 
 HOOK_BUDGET_S = 25.0  # CloudFormation waits 30 s for the function, cold start included
 MAX_MESSAGE_CHARS = 4096  # CloudFormation truncates the message there for CloudFormation operations
+MAX_CLOUD_CONTROL_MESSAGE_CHARS = 1024  # ... and there for Cloud Control API operations
 MAX_ANNOTATION_NAME_CHARS = 1024
 MAX_STATUS_MESSAGE_CHARS = 1024
 MAX_REMEDIATION_MESSAGE_CHARS = 16384
 MAX_REMEDIATION_LINK_CHARS = 5120
+MAX_TOKEN_CHARS = 256
 VERDICT_TTL_ENV = "PREFLIGHT_HOOK_VERDICT_TTL_S"
 DEFAULT_VERDICT_TTL_S = 30.0
 INVOCATION_POINTS = ("CREATE_PRE_PROVISION", "UPDATE_PRE_PROVISION", "DELETE_PRE_PROVISION")
-AUDITED_TARGETS = ("STACK", "CHANGE_SET")
-NOT_GATED_TARGETS = ("RESOURCE", "CLOUD_CONTROL")
-MAX_TOKEN_CHARS = 256
+TOKEN_KEYS = ("clientRequestToken", "clientRequesttoken")  # the guide's examples, and its syntax blocks
+STACK_ID_KEYS = ("stackId", "stackID")
+HOOK_KEYS = frozenset(TOKEN_KEYS + ("actionInvocationPoint", "hookTypeName", "hookModel", "requestData"))
+RESOURCE_TYPE = re.compile(r"^[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}(::MODULE)?$")
+ACCOUNT_ID = re.compile(r"^\d{12}$", re.ASCII)
+
+
+class Target(str, enum.Enum):
+    STACK = "STACK"
+    CHANGE_SET = "CHANGE_SET"
+    RESOURCE = "RESOURCE"  # a resource operation, CloudFormation's or Cloud Control's: never gated
 
 
 def is_hook_request(event: Any) -> bool:
-    """Told apart by shape: a hook request carries clientRequestToken and actionInvocationPoint."""
-    return isinstance(event, dict) and "clientRequestToken" in event and "actionInvocationPoint" in event
+    """Told apart by shape: a hook's keys, and none of a custom-resource event's."""
+    return (isinstance(event, dict) and not HOOK_KEYS.isdisjoint(event)
+            and "RequestType" not in event and "ResponseURL" not in event)
+
+
+def echo_of(event: Mapping[str, Any]) -> dict[str, str]:
+    """The token under each spelling that arrived, and under the documented one."""
+    arrived = {key: event[key] for key in TOKEN_KEYS if key in event}
+    token = next((v for v in arrived.values() if isinstance(v, str)), "")
+    token = echoed(token, MAX_TOKEN_CHARS)
+    return {TOKEN_KEYS[0]: token, **{key: token for key in arrived}} if arrived else {}
 
 
 @dataclass(frozen=True)
 class HookRequest:
-    token: str
+    echo: dict[str, str]
+    target: Target
     invocation_point: str
-    target_type: str
-    target_name: str
-    stack_id: str
+    cloud_control: bool
+    account_id: str | None
+    ids: RequestIds
     payload_url: Any = None  # pre-signed: a credential, never logged
 
+    @property
+    def max_message_chars(self) -> int:
+        return MAX_CLOUD_CONTROL_MESSAGE_CHARS if self.cloud_control else MAX_MESSAGE_CHARS
 
-def parse(event: Mapping[str, Any]) -> HookRequest | str:
-    """The request, or what is wrong with it (no field value quoted beyond a short prefix)."""
-    token = event.get("clientRequestToken")
-    if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_CHARS:
-        return "clientRequestToken is missing or not a token"
-    point = event.get("actionInvocationPoint")
-    if point not in INVOCATION_POINTS:
-        return f"unknown actionInvocationPoint {str(point)[:40]!r}"
+
+@dataclass(frozen=True)
+class Malformed:
+    echo: dict[str, str]
+    problem: str  # for a person; no field value quoted beyond a short prefix
+
+
+def _target(data: Mapping[str, Any], stack_id: str) -> tuple[Target, bool] | None:
+    """The target and whether it is a Cloud Control operation; None when the target type is unknown."""
+    target_type = data.get("targetType")
+    if target_type in (Target.STACK.value, Target.CHANGE_SET.value):
+        return Target(target_type), False
+    if target_type in ("RESOURCE", "CLOUD_CONTROL"):
+        return Target.RESOURCE, True
+    if isinstance(target_type, str) and RESOURCE_TYPE.match(target_type):
+        return Target.RESOURCE, not stack_id  # the guide: stackId is empty when the caller is Cloud Control
+    return None
+
+
+def parse(event: Mapping[str, Any], invocation_id: str = "") -> HookRequest | Malformed:
+    echo = echo_of(event)
+    token = next((event[k] for k in TOKEN_KEYS if k in event), None)
+    if token is not None and (not isinstance(token, str) or not token or len(token) > MAX_TOKEN_CHARS):
+        return Malformed(echo, "clientRequestToken is not a token")
     data = event.get("requestData")
     if not isinstance(data, Mapping):
-        return "requestData is missing"
-    target_type = data.get("targetType")
-    if not isinstance(target_type, str) or target_type not in AUDITED_TARGETS + NOT_GATED_TARGETS:
-        return f"unknown requestData.targetType {str(target_type)[:40]!r}"
-    stack_id = event.get("stackId")
-    return HookRequest(token, point, target_type, str(data.get("targetName", ""))[:256],
-                       stack_id[:512] if isinstance(stack_id, str) else "", data.get("payload"))
+        return Malformed(echo, "requestData is missing")
+    stack_id = next((v for k in STACK_ID_KEYS if isinstance(v := event.get(k), str)), "")
+    target = _target(data, stack_id)
+    if target is None:
+        return Malformed(echo, f"unknown requestData.targetType {str(data.get('targetType'))[:40]!r}")
+    point = event.get("actionInvocationPoint")
+    if point is None and target[0] is Target.CHANGE_SET:
+        point = "CREATE_PRE_PROVISION"  # the only action that applies to change sets
+    if point not in INVOCATION_POINTS and target[0] is not Target.RESOURCE:
+        return Malformed(echo, f"unknown actionInvocationPoint {str(point)[:40]!r}")
+    account = event.get("awsAccountId")
+    account_id = account if isinstance(account, str) and ACCOUNT_ID.match(account) else account_in_arn(stack_id)
+    ids = RequestIds(stack_id if STACK_ID.match(stack_id) else "", echoed(data.get("targetLogicalId"), 256),
+                     token if isinstance(token, str) and REQUEST_ID.match(token) else "", str(point), invocation_id)
+    return HookRequest(echo, target[0], str(point), target[1], account_id, ids, data.get("payload"))
 
 
 def _annotation(finding: Finding, report: Report) -> dict[str, Any]:
@@ -108,23 +172,26 @@ def _annotation(finding: Finding, report: Report) -> dict[str, Any]:
     return annotation
 
 
-def answer_for(token: str, report: Report, blocked: bool, judged_note: str = "") -> dict[str, Any]:
-    message = judged_note + reason(report, MAX_MESSAGE_CHARS - len(judged_note))
-    response: dict[str, Any] = {"hookStatus": "FAILED" if blocked else "SUCCESS", "message": message,
-                                "clientRequestToken": token,
-                                "annotations": [_annotation(f, report) for f in report.findings]}
-    if blocked:
-        response["errorCode"] = "NonCompliant"
+def judged(request: HookRequest, outcome: serving.Outcome) -> dict[str, Any]:
+    """The answer to a request whose audit finished."""
+    report = outcome.report
+    assert report is not None
+    note = f"(verdict of {outcome.reused_at} UTC, reused) " if outcome.reused_at else ""
+    response: dict[str, Any] = {
+        "hookStatus": "FAILED" if outcome.blocked else "SUCCESS",
+        "message": note + reason(report, request.max_message_chars - len(note)), **request.echo,
+        "annotations": [_annotation(f, report) for f in report.findings]}
+    if outcome.blocked:
+        response["errorCode"] = "NonCompliant" if outcome.breaches else "InternalFailure"
     return response
 
 
-def failure(token: str, message: str) -> dict[str, Any]:
-    return {"hookStatus": "FAILED", "errorCode": "InternalFailure", "message": fit(message, MAX_MESSAGE_CHARS),
-            "clientRequestToken": token}
+def failure(echo: dict[str, str], message: str, limit: int = MAX_MESSAGE_CHARS) -> dict[str, Any]:
+    return {"hookStatus": "FAILED", "errorCode": "InternalFailure", "message": fit(message, limit), **echo}
 
 
-def success(token: str, message: str) -> dict[str, Any]:
-    return {"hookStatus": "SUCCESS", "message": message, "clientRequestToken": token}
+def success(echo: dict[str, str], message: str) -> dict[str, Any]:
+    return {"hookStatus": "SUCCESS", "message": message, **echo}
 
 
 @dataclass(frozen=True)
@@ -135,7 +202,7 @@ class _Judged:
 
 
 class VerdictCache:
-    """Reports by policy digest, reused for a short time within one warm container."""
+    """Account verdicts by policy digest, reused for a short time within one warm container (serving.Reuse)."""
 
     def __init__(self, ttl_s: float | None = None, clock=time.monotonic):
         self._ttl_s = ttl_s
@@ -152,82 +219,40 @@ class VerdictCache:
         except ValueError:
             return DEFAULT_VERDICT_TTL_S
 
-    def get(self, digest: str) -> _Judged | None:
+    def get(self, digest: str) -> tuple[Report, str] | None:
         with self._lock:
             entry = self._entries.get(digest)
         if entry and self._clock() - entry.at_monotonic < self.ttl_s:
-            return entry
+            return entry.report, f"{entry.at_wall:%H:%M:%S}"
         return None
 
     def put(self, digest: str, report: Report) -> None:
-        if self.ttl_s > 0:
-            with self._lock:
-                self._entries = {digest: _Judged(report, self._clock(), datetime.datetime.now(datetime.timezone.utc))}
+        """Kept only when every check reached a verdict: an ERROR or TIMEOUT is no verdict to reuse."""
+        if self.ttl_s <= 0 or any(f.status in (Status.ERROR, Status.TIMEOUT) for f in report.findings):
+            return
+        with self._lock:
+            self._entries = {digest: _Judged(report, self._clock(), datetime.datetime.now(datetime.timezone.utc))}
 
 
-def answer(event: Mapping[str, Any], remaining_s: float, aws: Any, registry: Any, baselines: Any,
-           verdicts: VerdictCache) -> dict[str, Any]:
+def answer(event: Mapping[str, Any], context: SafeContext, aws: AwsAccess, registry: Registry,
+           baselines: BaselineCache, verdicts: VerdictCache) -> dict[str, Any]:
     """The hook's answer. Never raises; never IN_PROGRESS."""
-    from preflight.audit import merged, run_audit
-    from preflight.resource import audit_deadline
+    from preflight.template import from_payload_url
 
-    token = event.get("clientRequestToken") if isinstance(event.get("clientRequestToken"), str) else ""
-    request = parse(event)
-    if isinstance(request, str):
-        logger.error("malformed hook request: %s", request)
-        return failure(token[:MAX_TOKEN_CHARS], f"Malformed hook request: {request}.")
-    if request.invocation_point == "DELETE_PRE_PROVISION":
-        return success(request.token, "preflight never blocks a delete.")
-    if request.target_type in NOT_GATED_TARGETS:
-        return success(request.token, f"preflight gates stacks and change sets; a {request.target_type} target is "
-                                      "not audited (set the hook's TargetOperations to STACK).")
-    deadline = audit_deadline(min(remaining_s, HOOK_BUDGET_S))
-    try:
-        policy = baselines.within(deadline, aws, registry)
-    except BaselineError as error:
-        logger.error("baseline unavailable: %s", error)
-        return failure(request.token, f"The preflight baseline could not be loaded: {error}.")
-    policy = with_template_checks(policy, registry)
-    template_policy = policy.only(Scope.TEMPLATE)
-    # The template travels while the account is audited; both within the same deadline.
-    fetching = spawn(_template, request.payload_url, deadline) if template_policy.selections else None
-    account_policy = policy.only(Scope.ACCOUNT, Scope.REGIONAL)
-    cached = verdicts.get(account_policy.digest())
-    note = f"(verdict of {cached.at_wall:%H:%M:%S} UTC, reused) " if cached else ""
-    try:
-        report = cached.report if cached else run_audit(account_policy, aws, deadline)
-        if not cached:
-            verdicts.put(account_policy.digest(), report)
-        if fetching is not None:
-            try:
-                template = fetching.result(timeout=deadline.remaining())
-            except concurrent.futures.TimeoutError:
-                template = TemplateUnavailable("the template did not arrive before the deadline")
-            report = merged(report, run_audit(template_policy, aws, deadline, template=template), policy)
-    except PreflightError as error:
-        logger.error("the audit could not run: %s", error)
-        return failure(request.token, f"The audit could not run: {error}.")
-    from preflight import observability
-
-    observability.log_audit(report, observability.RequestIds(request.stack_id, request.target_name, request.token,
-                                                             request.invocation_point))
-    return answer_for(request.token, report, policy.blocks(report.verdict), note)
-
-
-def with_template_checks(policy: Any, registry: Any) -> Any:
-    """A hook request brings the template, so the template checks run whatever the baseline selects."""
-    from dataclasses import replace
-
-    from preflight.policy import Selection
-
-    missing = [c for c in registry if c.meta.scope is Scope.TEMPLATE and policy.selection(c.id) is None]
-    return replace(policy, selections=policy.selections + tuple(Selection.of(c) for c in missing)) if missing else policy
-
-
-def _template(payload_url: Any, deadline: Any) -> Any:
-    """The template, or the TemplateUnavailable saying why not (the template checks turn it into an ERROR)."""
-    try:
-        return template_from_payload(payload_url, timeout=deadline.remaining())
-    except TemplateUnavailable as error:
-        logger.warning("template not available: %s", error)
-        return error
+    request = parse(event, context.aws_request_id)
+    if isinstance(request, Malformed):
+        logger.error("malformed hook request: %s", request.problem)
+        return failure(request.echo, f"Malformed hook request: {request.problem}.")
+    if request.invocation_point == "DELETE_PRE_PROVISION" and request.target is not Target.RESOURCE:
+        return success(request.echo, "preflight never blocks a delete.")
+    if request.target is Target.RESOURCE:
+        return success(request.echo, "preflight gates stacks and change sets; a resource operation is not "
+                                     "audited (set the hook's TargetOperations to STACK).")
+    url = request.payload_url
+    outcome = serving.serve(serving.Request(
+        ids=request.ids, budget_s=min(context.remaining_s(), HOOK_BUDGET_S), memory_mib=context.memory_limit_in_mb,
+        account_id=request.account_id, template=lambda deadline: from_payload_url(url, timeout=deadline.remaining()),
+        reuse=verdicts), aws, registry, baselines)
+    if outcome.report is None:
+        return failure(request.echo, outcome.problem, request.max_message_chars)
+    return judged(request, outcome)

@@ -156,3 +156,9 @@ def _covers(exemption: Exemption, finding: Finding) -> bool:
             fnmatch.fnmatchcase(r, exemption.resource) for r in finding.resources
         )
     return True
+
+
+def with_template_checks(policy: Policy, registry: Any) -> Policy:
+    """A request that brings a template (the hook, `preflight audit --template`) runs the template checks."""
+    missing = [c for c in registry if c.meta.scope is Scope.TEMPLATE and policy.selection(c.id) is None]
+    return replace(policy, selections=policy.selections + tuple(Selection.of(c) for c in missing)) if missing else policy

@@ -10,13 +10,14 @@ from __future__ import annotations
 import re
 from typing import Any, Mapping
 
-from preflight.validation import REGION_PATTERN
+from preflight.validation import REGION_PATTERN, nested_deeper_than
 
 REQUEST_TYPES = ("Create", "Update", "Delete")
 REQUIRED_FIELDS = ("RequestType", "ResponseURL", "StackId", "RequestId", "LogicalResourceId")
 CRHELPER_KEY_PREFIX = "CrHelper"
 MAX_RESPONSE_URL_CHARS = 4096
 MAX_PHYSICAL_ID_CHARS = 1024  # CloudFormation's limit for a physical resource id
+MAX_PROPERTIES_DEPTH = 32  # Custom::Preflight's properties are two levels deep; far deeper is an attack
 
 # arn:PARTITION:cloudformation:REGION:ACCOUNT:stack/NAME/ID - a stack name is at most 128 characters.
 STACK_ID = re.compile(
@@ -53,6 +54,9 @@ def malformation(event: Any) -> str | None:
     if event["RequestType"] not in REQUEST_TYPES:
         return f"unknown RequestType '{event['RequestType'][:20]}' (expected Create, Update or Delete)"
     problems = [p for name in ("StackId", "RequestId", "LogicalResourceId") if (p := _field_problem(name, event[name]))]
+    for name in ("ResourceProperties", "OldResourceProperties"):
+        if nested_deeper_than(event.get(name), MAX_PROPERTIES_DEPTH):
+            problems.append(f"{name} are nested deeper than {MAX_PROPERTIES_DEPTH} levels")
     physical_id = event.get("PhysicalResourceId")
     if event["RequestType"] != "Create" and physical_id is not None and safe_physical_id(physical_id) is None:
         problems.append("PhysicalResourceId is not printable text of at most 1024 characters")

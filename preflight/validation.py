@@ -49,6 +49,18 @@ def suggest(value: str, choices: Iterable[str], *, list_all: bool = True) -> str
     return f" (valid: {', '.join(choices)})" if list_all else ""
 
 
+def nested_deeper_than(value: Any, limit: int) -> bool:
+    """Whether lists and objects nest more than `limit` levels deep (walked without recursion: the value may
+    be deep enough to exhaust Python's stack)."""
+    level: list[Any] = [value]
+    for _ in range(limit + 1):
+        level = [child for item in level if isinstance(item, (dict, list))
+                 for child in (item.values() if isinstance(item, dict) else item)]
+        if not level:
+            return False
+    return True
+
+
 def type_name(value: Any) -> str:
     names = {dict: "an object", list: "a list", str: "a string", bool: "a boolean", int: "a number",
              float: "a number", type(None): "null"}

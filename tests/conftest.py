@@ -116,7 +116,7 @@ def moto_endpoint():
 def deploy_baseline(monkeypatch, tmp_path):
     """Deploys the auditor with a baseline document (text, as a security team writes it) in a file."""
     from preflight import handler
-    from preflight.resource import BaselineCache
+    from preflight.baseline_cache import BaselineCache
 
     def with_text(text: str) -> str:
         path = tmp_path / "baseline.yaml"

@@ -8,7 +8,7 @@ import boto3
 import pytest
 
 from preflight import handler
-from preflight.resource import BaselineCache
+from preflight.baseline_cache import BaselineCache
 from sim.account import create_bucket, make_compliant, set_root_mfa
 from tests.handler_support import invoke
 

@@ -7,7 +7,7 @@ import boto3
 import pytest
 
 from preflight import handler
-from preflight.resource import BaselineCache
+from preflight.baseline_cache import BaselineCache
 from sim.account import make_compliant, make_region_compliant, set_root_mfa, start_config_recorder
 from tests.handler_support import invoke
 
