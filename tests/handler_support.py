@@ -36,15 +36,25 @@ EVENTS = __import__("pathlib").Path(__file__).resolve().parent / "events"
 CLEAN_TEMPLATE = {"Resources": {"AppBucket": {"Type": "AWS::S3::Bucket"}}}
 
 
-def invoke_hook(cfn: ResponseServer, name: str, remaining_s: float = 60.0, template: dict | None = None,
-                **changes: Any) -> dict[str, Any]:
-    """A canned Lambda Hook request (tests/events/NAME), its pre-signed payload URL answered on 127.0.0.1 with
-    the template being deployed; returns the handler's answer."""
+def hook_request(name: str) -> dict[str, Any]:
     import json
 
-    request = {**json.loads((EVENTS / name).read_text()), **changes}
+    return json.loads((EVENTS / name).read_text())
+
+
+def invoke_hook(cfn: ResponseServer, name: str, remaining_s: float = 60.0, template: dict | str | None = None,
+                payload: dict | None = None, **changes: Any) -> dict[str, Any]:
+    """A canned Lambda Hook request (tests/events/NAME), its pre-signed payload URL answered on 127.0.0.1 with
+    the payload document - by default one whose `template` is the given template as a JSON string, as the
+    Hooks User Guide shows it (a `requestData` given in `changes` is sent as it is); returns the answer."""
+    import json
+    import uuid
+
+    request = {**hook_request(name), **changes}
     data = request.get("requestData")
-    if isinstance(data, dict) and "payload" in data:
-        request["requestData"] = {**data, "payload": cfn.serve(request["clientRequestToken"],
-                                                               {"template": template or CLEAN_TEMPLATE})}
+    if isinstance(data, dict) and "payload" in data and "requestData" not in changes:
+        if payload is None:
+            body = template if isinstance(template, str) else json.dumps(template or CLEAN_TEMPLATE)
+            payload = {"template": body, "previousTemplate": ""}
+        request["requestData"] = {**data, "payload": cfn.serve(str(uuid.uuid4()), payload)}
     return handler.handler(request, FakeLambdaContext(remaining_s))

@@ -56,3 +56,40 @@ def role_policies(template: dict[str, Any]) -> list[dict[str, Any]]:
 def role_statements(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """The auditor role's statements by Sid."""
     return {s["Sid"]: s for p in role_policies(template) for s in p["PolicyDocument"]["Statement"]}
+
+
+NO_VALUE = object()
+
+
+def resolved(template: dict[str, Any], node: Any, parameters: dict[str, Any]) -> Any:
+    """A template value as CloudFormation would resolve it for these parameter values (the functions the
+    shipped templates use in conditions and Fn::If; anything else is left as written)."""
+    conditions = template.get("Conditions", {})
+
+    def condition(name: str) -> bool:
+        return bool(value(conditions[name]))
+
+    def value(item: Any) -> Any:
+        if isinstance(item, list):
+            return [v for v in (value(i) for i in item) if v is not NO_VALUE]
+        if not isinstance(item, dict) or len(item) != 1:
+            return {k: v for k, v in ((k, value(i)) for k, i in item.items()) if v is not NO_VALUE} \
+                if isinstance(item, dict) else item
+        [(function, argument)] = item.items()
+        if function == "Ref":
+            return NO_VALUE if argument == "AWS::NoValue" else parameters.get(argument, item)
+        if function == "Fn::If":
+            return value(argument[1] if condition(argument[0]) else argument[2])
+        if function == "Condition":
+            return condition(argument)
+        if function == "Fn::Equals":
+            return value(argument[0]) == value(argument[1])
+        if function == "Fn::Not":
+            return not value(argument[0])
+        if function == "Fn::Or":
+            return any(value(a) for a in argument)
+        if function == "Fn::Join":
+            return argument[0].join(value(argument[1]))
+        return {function: value(argument)}
+
+    return value(node)

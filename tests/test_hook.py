@@ -42,7 +42,7 @@ def test_a_stack_create_in_a_failing_account_is_blocked_with_an_annotation_per_c
     set_root_mfa(False)
     response = answer("hook-stack-create.json")
     assert response["hookStatus"] == "FAILED" and response["errorCode"] == "NonCompliant"
-    assert response["clientRequestToken"] == "f1e2d3c4-5b6a-4789-8abc-0123456789ab"
+    assert response["clientRequestToken"] == request("hook-stack-create.json")["clientRequestToken"]
     assert response["message"] == "FAIL: root-account-mfa-enabled: The root user has no MFA device."
     by_name = {a["annotationName"]: a for a in response["annotations"]}
     assert set(by_name) == {"cloudtrail-enabled", "root-account-mfa-enabled", "s3-account-level-public-access-blocks",
@@ -66,7 +66,7 @@ def test_a_compliant_account_passes_stacks_and_change_sets(name):
 def test_a_delete_is_never_blocked():
     response = answer("hook-stack-delete.json")  # in a failing account
     assert response == {"hookStatus": "SUCCESS", "message": "preflight never blocks a delete.",
-                        "clientRequestToken": "f1e2d3c4-5b6a-4789-8abc-0123456789ab"}
+                        "clientRequestToken": "f8da6d11-b23f-48f4-814c-0fb6a667f50e"}
 
 
 def test_resource_targets_are_not_gated():
@@ -207,3 +207,120 @@ def test_a_payload_url_that_is_not_s3_is_never_fetched(monkeypatch):
     assert response["hookStatus"] == "FAILED"
     assert ("template-iam-actions-exist (ERROR): the payload URL (host localhost) is not an S3 URL; not fetched"
             in response["message"])
+
+
+# The guide's own sample events (tests/events/README.md), answered as the guide documents.
+
+def guide_payload(name: str) -> dict:
+    return request(name)
+
+
+def test_the_guides_stack_example_with_its_payload_is_audited_and_passes():
+    make_compliant()
+    response = answer("hook-stack-update.json", payload=guide_payload("hook-stack-payload.json"))
+    assert response["hookStatus"] == "SUCCESS" and "errorCode" not in response
+    assert response["clientRequestToken"] == "f8da6d11-b23f-48f4-814c-0fb6a667f50e"
+    assert "template-iam-actions-exist" in {a["annotationName"] for a in response["annotations"]}
+
+
+def test_the_guides_change_set_example_with_its_yaml_payload_is_audited():
+    make_compliant()
+    set_root_mfa(False)
+    response = answer("hook-change-set.json", payload=guide_payload("hook-change-set-payload.json"))
+    assert response["hookStatus"] == "FAILED" and response["errorCode"] == "NonCompliant"
+    assert response["message"].startswith("FAIL: root-account-mfa-enabled")
+
+
+@pytest.mark.parametrize("name", ["hook-stack-syntax-spelling.json", "hook-change-set-syntax-spelling.json"])
+def test_the_syntax_blocks_spellings_are_answered_with_the_token_echoed_under_both(name):
+    """The guide's syntax blocks spell clientRequesttoken and stackID, and the change set's omits
+    actionInvocationPoint (a change set is only ever a CREATE)."""
+    make_compliant()
+    set_root_mfa(False)
+    response = answer(name)
+    assert response["hookStatus"] == "FAILED" and response["errorCode"] == "NonCompliant"
+    assert response["clientRequesttoken"] == response["clientRequestToken"] == "f8da6d11-b23f-48f4-814c-0fb6a667f50e"
+
+
+def test_the_guides_resource_example_is_never_blocked_even_in_a_failing_account():
+    set_root_mfa(False)
+    response = answer("hook-resource.json")  # verbatim: targetType AWS::DynamoDB::Table, and no token at all
+    assert response["hookStatus"] == "SUCCESS" and "errorCode" not in response
+    assert "resource operation is not audited" in response["message"]
+
+
+def test_a_cloud_control_operation_is_never_blocked_and_its_message_fits_1024_characters():
+    set_root_mfa(False)
+    response = answer("hook-cloud-control.json")
+    assert response["hookStatus"] == "SUCCESS"
+    assert response["clientRequestToken"] == request("hook-cloud-control.json")["clientRequestToken"]
+    assert len(response["message"]) <= hook.MAX_CLOUD_CONTROL_MESSAGE_CHARS
+
+
+def test_a_cloud_control_failure_message_is_cut_at_1024_characters():
+    parsed = hook.parse({**request("hook-cloud-control.json"), "actionInvocationPoint": "CREATE_PRE_PROVISION"})
+    assert parsed.cloud_control and parsed.max_message_chars == 1024
+    assert len(hook.failure(parsed.echo, "x" * 5000, parsed.max_message_chars)["message"]) == 1024
+
+
+def test_a_request_without_a_payload_is_an_internal_failure_never_a_compliance_verdict():
+    make_compliant()
+    data = {k: v for k, v in request("hook-stack-create.json")["requestData"].items() if k != "payload"}
+    response = answer("hook-stack-create.json", requestData=data)
+    assert response["hookStatus"] == "FAILED" and response["errorCode"] == "InternalFailure"
+    assert "template-iam-actions-exist (ERROR): the request carries no payload URL" in response["message"]
+
+
+def test_an_expired_payload_url_is_an_internal_failure_with_the_reason():
+    make_compliant()
+    data = {**request("hook-stack-create.json")["requestData"], "payload": CFN.url("expired").replace(
+        "/arn%3Aaws%3Acloudformation/", "/payloads/")}  # nothing served there: HTTP 404
+    response = answer("hook-stack-create.json", requestData=data)
+    assert response["hookStatus"] == "FAILED" and response["errorCode"] == "InternalFailure"
+    assert "the payload URL answered HTTP 404" in response["message"]
+
+
+def test_a_failing_account_is_non_compliant_even_when_the_payload_cannot_be_read():
+    set_root_mfa(False)
+    data = {k: v for k, v in request("hook-stack-create.json")["requestData"].items() if k != "payload"}
+    response = answer("hook-stack-create.json", requestData=data)
+    assert response["errorCode"] == "NonCompliant"
+
+
+def test_a_request_for_another_account_is_an_internal_failure():
+    make_compliant()
+    response = answer("hook-stack-create.json", awsAccountId="210987654321")
+    assert response["hookStatus"] == "FAILED" and response["errorCode"] == "InternalFailure"
+    assert response["message"].startswith("This auditor audits account 123456789012")
+
+
+def test_a_verdict_with_errors_is_never_reused(monkeypatch):
+    """After one throttling burst the next stack gets a fresh audit, not the burst's refusal."""
+    from preflight.aws import AwsAccess, new_session
+    from sim.cloudformation import ACCOUNT_ID, REGION
+    from sim.faults import storm
+
+    make_compliant()
+    session = new_session(region_name=REGION)
+    monkeypatch.setattr(handler, "_aws", AwsAccess(session, account_id=ACCOUNT_ID))
+    monkeypatch.setattr(handler, "verdicts", hook.VerdictCache(ttl_s=30))
+    monkeypatch.setattr(hook, "HOOK_BUDGET_S", 4.0)
+    storm(session, "ThrottlingException")
+    assert answer("hook-stack-create.json")["hookStatus"] == "FAILED"
+    # the storm is over (a session without it)
+    monkeypatch.setattr(handler, "_aws", AwsAccess(new_session(region_name=REGION), account_id=ACCOUNT_ID))
+    again = answer("hook-stack-update.json")
+    assert again["hookStatus"] == "SUCCESS" and not again["message"].startswith("(verdict of ")
+
+
+def test_a_template_that_breaks_the_reader_keeps_the_finished_account_audit(monkeypatch):
+    def nested_too_deep(url, timeout):
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr("preflight.template.from_payload_url", nested_too_deep)
+    set_root_mfa(False)
+    response = answer("hook-stack-create.json")
+    assert response["errorCode"] == "NonCompliant"
+    by_name = {a["annotationName"]: a for a in response["annotations"]}
+    assert by_name["root-account-mfa-enabled"]["status"] == "FAILED"
+    assert "nested too deeply" in by_name["template-iam-actions-exist"]["statusMessage"]

@@ -1,7 +1,7 @@
 """Every template in the repository lints clean (warnings included) and has the shape users rely on."""
 import pytest
 
-from tests.templates import AUDITOR_TEMPLATE, ROOT, all_templates, lint, load
+from tests.templates import AUDITOR_TEMPLATE, ROOT, all_templates, lint, load, resolved
 
 
 @pytest.mark.parametrize("path", all_templates(), ids=lambda p: str(p.relative_to(ROOT)))
@@ -137,7 +137,8 @@ def test_the_hook_warns_first_and_never_gates_the_auditor_or_remediation_stacks(
     assert hook["FailureMode"] == {"Ref": "FailureMode"}
     excluded = parameters["ExcludedStackNames"]["Default"].split(",")
     assert {"preflight", "preflight-hook"} <= set(excluded) and any(n.startswith("preflight-remediation") for n in excluded)
-    assert hook["StackFilters"]["StackNames"] == {"Exclude": {"Ref": "ExcludedStackNames"}}
+    filters = resolved(template, hook["StackFilters"], {"ExcludedStackNames": excluded, "ExcludedStackRoles": [""]})
+    assert filters == {"FilteringCriteria": "ALL", "StackNames": {"Exclude": excluded}}
     assert hook["TargetOperations"] == {"Fn::If": ["WithChangeSets", ["STACK", "CHANGE_SET"], ["STACK"]]}
 
 
@@ -149,3 +150,24 @@ def test_the_stackset_can_roll_the_hook_out_with_the_auditor():
     assert passed["AuditorStackName"] == ""  # generated stack names: the function comes from the SSM parameter
     assert set(passed) <= set(load(HOOK_TEMPLATE)["Parameters"])
     assert "StackSet-preflight-*" in passed["ExcludedStackNames"]
+
+
+def test_emptied_exclusion_lists_are_left_out_never_sent_as_an_empty_name():
+    """StackNames.Exclude and StackRoles.Exclude take 1-50 entries matching a pattern: [""] is refused."""
+    template = load(HOOK_TEMPLATE)
+    hook = template["Resources"]["AccountGate"]["Properties"]
+    role = "arn:aws:iam::123456789012:role/remediation"
+    assert "StackFilters" not in resolved(template, hook, {"ExcludedStackNames": [""], "ExcludedStackRoles": [""]})
+    assert resolved(template, hook["StackFilters"], {"ExcludedStackNames": [""], "ExcludedStackRoles": [role]}) == {
+        "FilteringCriteria": "ALL", "StackRoles": {"Exclude": [role]}}
+
+
+@pytest.mark.parametrize("alias, allowed", [("Private::Preflight::AccountGate", True), ("AWS::Preflight::Gate", False),
+                                            ("aws::Preflight::Gate", False), ("AwSx::Preflight::Gate", False),
+                                            ("Awesome::Preflight::Gate", True), ("A::Preflight::Gate", False)])
+def test_the_hook_alias_parameter_accepts_exactly_what_the_lambda_hook_resource_accepts(alias, allowed):
+    import re
+
+    documented = re.compile(r"^(?!(?i:aws))[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}$")  # [LH], Alias
+    pattern = re.compile(load(HOOK_TEMPLATE)["Parameters"]["HookAlias"]["AllowedPattern"])
+    assert bool(pattern.match(alias)) is bool(documented.match(alias)) is allowed
