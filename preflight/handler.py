@@ -35,7 +35,13 @@ def _access(context: SafeContext) -> "AwsAccess":
 
 
 def _audit(event, context):
-    result = answer(event, context, _access(context), registry, baselines)
+    try:
+        result = answer(event, context, _access(context), registry, baselines)
+    except Exception as error:  # a bug, answered in words: crhelper would send the raw exception text as Reason
+        logger.exception("the audit failed unexpectedly")
+        helper.Reason = f"The preflight auditor failed unexpectedly ({type(error).__name__}); see its log."
+        helper.Status = "FAILED"
+        return str(event.get("PhysicalResourceId") or f"{event.get('LogicalResourceId', 'preflight')}-unset")
     helper.Data.update(result.data)
     helper.Reason = result.reason
     if not result.succeeded:
@@ -70,7 +76,7 @@ def handler(event, context):
         logger.error("the handler failed unexpectedly (%s); see the preceding log lines", type(error).__name__)
         if hook.is_hook_request(event):
             return hook.failure(hook.echo_of(event),
-                                f"The preflight auditor failed unexpectedly ({type(error).__name__}).")
+                                f"The preflight auditor failed unexpectedly ({type(error).__name__}); see its log.")
     return None
 
 

@@ -131,3 +131,33 @@ def test_an_exempted_failure_lets_the_stack_through(door, cfn, deploy_baseline):
     deploy_baseline("checks: [root-account-mfa-enabled]\nexemptions:\n  - {check: root-account-mfa-enabled, "
                     "reason: break-glass account, approved_by: ciso@example.com, expires: 2099-01-01}\n")
     assert door.ask(cfn).passed
+
+
+def test_an_unexpected_failure_is_answered_in_words_on_both_doors(door, cfn, monkeypatch):
+    def broken(*args, **kwargs):
+        raise TypeError("'NoneType' object is not subscriptable")
+
+    monkeypatch.setattr("preflight.serving._policy", broken)
+    answer = door.ask(cfn)
+    assert not answer.passed
+    assert answer.text == "The preflight auditor failed unexpectedly (TypeError); see its log."
+    assert "NoneType" not in json.dumps(answer.raw)
+
+
+# What the doors deliberately do differently (each module's docstring says why).
+
+def test_the_custom_resource_never_reuses_a_verdict(cfn, monkeypatch):
+    monkeypatch.setattr(handler, "verdicts", hook.VerdictCache(ttl_s=30))
+    make_compliant()
+    assert CustomResource().ask(cfn).passed
+    set_root_mfa(False)
+    assert not CustomResource().ask(cfn).passed
+
+
+def test_the_hook_reuses_a_clean_verdict_for_the_next_stack(cfn, monkeypatch):
+    monkeypatch.setattr(handler, "verdicts", hook.VerdictCache(ttl_s=30))
+    make_compliant()
+    assert Hook().ask(cfn).passed
+    set_root_mfa(False)
+    reused = Hook().ask(cfn)
+    assert reused.passed and reused.text.startswith("(verdict of ")
