@@ -14,6 +14,7 @@ COMPLIANCE = {
     Status.EXEMPT: "FAILED",  # still failing; the workflow says it is suppressed by an exemption
     Status.ERROR: "NOT_AVAILABLE",
     Status.TIMEOUT: "NOT_AVAILABLE",
+    Status.NOT_AUDITED: "NOT_AVAILABLE",
     Status.NOT_APPLICABLE: "NOT_AVAILABLE",
 }
 WORKFLOW = {Status.PASS: "RESOLVED", Status.EXEMPT: "SUPPRESSED"}  # otherwise NEW

@@ -6,7 +6,13 @@
     preflight validate  check a baseline document without running it
     preflight snippet   a drop-in Custom::Preflight block for a template
 
-Exit codes: 0 the audit passed (or audit mode), 1 it failed, 2 a usage, credentials or baseline error.
+Exit codes: 0 the audit passed (or audit mode), 1 it failed, 2 a usage, credentials or baseline error,
+3 a sweep left accounts not audited (its budget ran out; they are listed as NOT_AUDITED).
+
+The CLI is a door of its own beside the two Lambda doors (preflight.serving): the same baseline, policy,
+audit and verdict, but no Lambda capacity guard (a laptop or a pipeline is not a 128 MB function) and no
+report destinations (the baseline's S3, Security Hub and SNS destinations belong to the deployed auditor;
+the CLI writes the report where --output and --format say).
 """
 from __future__ import annotations
 
@@ -20,10 +26,12 @@ import sys
 from typing import Sequence, TextIO
 
 from preflight.errors import PolicyError, PreflightError
+from preflight.sweep import DEFAULT_CONCURRENCY, DEFAULT_ROLE_NAME
 
-DEFAULT_TIMEOUT_S = 120.0
+DEFAULT_TIMEOUT_S = 120.0  # each account's own audit deadline
 MAX_TIMEOUT_S = 3600.0
-EXIT_PASS, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+MAX_SWEEP_TIMEOUT_S = 7 * 24 * 3600.0
+EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_INCOMPLETE = 0, 1, 2, 3
 FORMATS = ("table", "json", "junit", "sarif", "markdown", "asff")
 ROLE_ARN = re.compile(r"^arn:aws[a-z-]{0,20}:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
 BASELINE_SCHEMES = ("file:", "ssm:", "s3://")
@@ -42,14 +50,22 @@ def _version() -> str:
         return "unknown"
 
 
-def _timeout(value: str) -> float:
+def _seconds(value: str, limit: float) -> float:
     try:
         seconds = float(value)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {value!r}") from None
-    if not math.isfinite(seconds) or not 0 < seconds <= MAX_TIMEOUT_S:
-        raise argparse.ArgumentTypeError(f"must be more than 0 and at most {MAX_TIMEOUT_S:.0f} seconds, not {value}")
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {value[:40]!r}") from None
+    if not math.isfinite(seconds) or not 0 < seconds <= limit:
+        raise argparse.ArgumentTypeError(f"must be more than 0 and at most {limit:.0f} seconds, not {value[:40]}")
     return seconds
+
+
+def _timeout(value: str) -> float:
+    return _seconds(value, MAX_TIMEOUT_S)
+
+
+def _sweep_timeout(value: str) -> float:
+    return _seconds(value, MAX_SWEEP_TIMEOUT_S)
 
 
 def _account_id(value: str) -> str:
@@ -90,19 +106,23 @@ def _parser() -> argparse.ArgumentParser:
     sweep.add_argument("--accounts", metavar="FILE", help="the accounts listed in FILE, one 12-digit id a line")
     sweep.add_argument("--account", action="append", default=[], metavar="ID", type=_account_id,
                        help="this account; repeat for several")
-    sweep.add_argument("--role-name", default="OrganizationAccountAccessRole",
-                       help="the role assumed in each account (default: OrganizationAccountAccessRole)")
+    sweep.add_argument("--role-name", default=DEFAULT_ROLE_NAME,
+                       help=f"the role assumed in each account but your own (default: {DEFAULT_ROLE_NAME})")
     sweep.add_argument("--external-id", help="the ExternalId the role's trust policy requires")
-    sweep.add_argument("--concurrency", type=_concurrency, default=8,
-                       help="accounts audited at once (default 8, at most 64)")
+    sweep.add_argument("--concurrency", type=_concurrency, default=DEFAULT_CONCURRENCY,
+                       help=f"accounts audited at once, their abandoned checks included (default {DEFAULT_CONCURRENCY}, "
+                            "at most 64)")
+    sweep.add_argument("--sweep-timeout", type=_sweep_timeout, metavar="SECONDS",
+                       help="a budget for the whole sweep: accounts not audited within it are listed NOT_AUDITED "
+                            "and the exit code is 3 (default: no budget; each account still has --timeout)")
     audit.add_argument("--format", choices=FORMATS, default="table", type=str.lower,
                        help=f"how to write the result: {', '.join(FORMATS)} (default: table)")
     audit.add_argument("--output", metavar="FILE", help="write the result there instead of to standard output")
     audit.add_argument("--template", metavar="FILE",
                        help="also check this CloudFormation template (JSON or YAML): the template checks")
     audit.add_argument("--timeout", type=_timeout, default=DEFAULT_TIMEOUT_S,
-                       help=f"seconds before unfinished checks are reported TIMEOUT (default {DEFAULT_TIMEOUT_S:.0f}, "
-                            f"at most {MAX_TIMEOUT_S:.0f})")
+                       help=f"seconds each account's audit may take before its unfinished checks are reported "
+                            f"TIMEOUT (default {DEFAULT_TIMEOUT_S:.0f}, at most {MAX_TIMEOUT_S:.0f})")
     checks = commands.add_parser("checks", help="list the catalogue")
     checks.add_argument("--format", choices=("table", "json"), default="table", type=str.lower,
                         help="table or json (default: table)")
@@ -280,7 +300,7 @@ def _audit(args: argparse.Namespace, registry, err: TextIO) -> tuple[int, str]:
         policy = dataclasses.replace(policy, regions=regions)
 
     if sweeping:
-        reports = _sweep(args, session, partition, home, policy, template, accounts_file, err)
+        reports = _sweep(args, session, (own_account, partition), home, policy, template, accounts_file, err)
         return _finish(args, reports, policy, err)
     if policy.regions.names:
         _check_regions_enabled(policy.regions.names, accesses)
@@ -304,13 +324,18 @@ def _audit(args: argparse.Namespace, registry, err: TextIO) -> tuple[int, str]:
 
 
 def _finish(args: argparse.Namespace, reports, policy, err: TextIO) -> tuple[int, str]:
-    from preflight.formats import Format, overall, render
+    from preflight.formats import Format, not_audited, overall, render
     from preflight.model import Verdict
 
     fmt = Format(args.format)
     colour = fmt is Format.TABLE and not args.output and sys.stdout.isatty()
     text = render(reports, fmt, colour)
     blocked = any(policy.blocks(r.verdict) for r in reports)
+    missed = not_audited(reports)
+    if missed:  # whatever the format and mode: the result is incomplete, and says which accounts are missing
+        listed = ", ".join(r.account_id for r in missed[:20]) + (f" and {len(missed) - 20} more" if len(missed) > 20 else "")
+        err.write(f"preflight: {len(missed)} of {len(reports)} accounts not audited ({listed}); exit code "
+                  f"{EXIT_INCOMPLETE}\n")
     if args.output:
         with open(args.output, "w") as out:
             out.write(text)
@@ -318,7 +343,7 @@ def _finish(args: argparse.Namespace, reports, policy, err: TextIO) -> tuple[int
         err.write(f"preflight: {verdict.value}{' (audit mode)' if verdict is Verdict.FAIL and not blocked else ''}"
                   f" - {fmt.value} written to {args.output}\n")
         text = ""
-    return (EXIT_FAIL if blocked else EXIT_PASS), text
+    return (EXIT_INCOMPLETE if missed else EXIT_FAIL if blocked else EXIT_PASS), text
 
 
 def _template_file(path: str):
@@ -331,26 +356,28 @@ def _template_file(path: str):
 
 
 def _accounts_file(path: str) -> list[str]:
-    from preflight.sweep import accounts_in_file
+    """Every line of the file, streamed (no size limit: memory grows with the accounts, 12 digits each)."""
+    from preflight.sweep import accounts_in_lines
 
     try:
-        with open(path) as source:
-            return accounts_in_file(source.read(1_000_000))
+        with open(path, encoding="utf-8", errors="replace") as source:
+            return accounts_in_lines(source)
     except OSError as error:
         raise UsageError(f"--accounts: cannot read {path}: {error.strerror or error}") from error
     except ValueError as error:
         raise UsageError(f"--accounts {path}: {error}") from error
 
 
-def _sweep(args: argparse.Namespace, session, partition: str, home: str, policy, template, accounts_file,
-           err: TextIO):
+def _sweep(args: argparse.Namespace, session, identity: tuple[str, str], home: str, policy, template,
+           accounts_file, err: TextIO):
     from botocore.exceptions import BotoCoreError, ClientError
 
     from preflight.audit import run_audit
     from preflight.aws import AwsAccess
     from preflight.runner import Deadline
-    from preflight.sweep import SweepProgress, Target, organization_accounts, role_arn, sweep, unreachable
+    from preflight.sweep import Limits, SweepProgress, Target, organization_accounts, role_arn, sweep, unreachable
 
+    own_account, partition = identity
     if args.organization:
         try:
             accounts = organization_accounts(session)
@@ -361,22 +388,27 @@ def _sweep(args: argparse.Namespace, session, partition: str, home: str, policy,
     accounts = list(dict.fromkeys(accounts + args.account))
     if not accounts:
         raise UsageError("no accounts to audit")
-    deadline = Deadline.after(args.timeout)
-    targets = [Target(a, role_arn(partition, a, args.role_name)) for a in accounts]
+    # The caller's own account is read with the caller's credentials: the role a sweep assumes elsewhere
+    # (OrganizationAccountAccessRole) does not exist in the management account.
+    targets = [Target(a, None if a == own_account else role_arn(partition, a, args.role_name)) for a in accounts]
     sts = AwsAccess(session, region=home).client("sts")
 
-    def audit_one(target: Target):
-        try:
-            credentials = _assumed(sts, target.role_arn, args.external_id)
-        except UsageError as error:
-            return unreachable(target.account_id, home, str(error), "AssumeRoleFailed")
-        # the account's clients live only as long as its audit; the session is everyone's
-        return run_audit(policy, AwsAccess(session, region=home, account_id=target.account_id,
-                                           credentials=credentials), deadline, template=template)
+    def audit_one(target: Target, deadline: Deadline, runner):
+        if target.role_arn is None:
+            aws = AwsAccess(session, region=home, account_id=own_account)
+        else:
+            try:
+                credentials = _assumed(sts, target.role_arn, args.external_id)
+            except UsageError as error:
+                return unreachable(target.account_id, home, str(error), "AssumeRoleFailed")
+            # the account's clients live only as long as its audit; the session is everyone's
+            aws = AwsAccess(session, region=home, account_id=target.account_id, credentials=credentials)
+        return run_audit(policy, aws, deadline, runner=runner, template=template)
 
+    budget = Deadline.after(args.sweep_timeout) if args.sweep_timeout else None
     progress = SweepProgress(err, len(targets))
     try:
-        return sweep(targets, audit_one, args.concurrency, progress)
+        return sweep(targets, audit_one, policy, Limits(args.concurrency, args.timeout, budget), home, progress)
     finally:
         progress.close()
 

@@ -26,7 +26,16 @@ class Format(str, enum.Enum):
 
 
 def overall(reports: Sequence[Report]) -> Verdict:
-    return Verdict.FAIL if any(r.verdict is Verdict.FAIL for r in reports) else Verdict.PASS
+    """FAIL when any account fails; else NOT_AUDITED when any account was not read; else PASS."""
+    verdicts = {r.verdict for r in reports}
+    for verdict in (Verdict.FAIL, Verdict.NOT_AUDITED):
+        if verdict in verdicts:
+            return verdict
+    return Verdict.PASS
+
+
+def not_audited(reports: Sequence[Report]) -> list[Report]:
+    return [r for r in reports if r.verdict is Verdict.NOT_AUDITED]
 
 
 def _where(finding: Finding, report: Report) -> str:
@@ -44,7 +53,9 @@ def to_table(reports: Sequence[Report], colour: bool = False) -> str:
         title = f"Account {report.account_id or 'unknown'}"
         blocks.append(f"{title}\n{'-' * len(title)}\n{render_table(report, colour=colour)}")
     if len(reports) > 1:
-        blocks.append(f"Overall verdict: {overall(reports).value} ({len(reports)} accounts)")
+        missed = len(not_audited(reports))
+        blocks.append(f"Overall verdict: {overall(reports).value} ({len(reports)} accounts"
+                      + (f"; {missed} not audited" if missed else "") + ")")
     return "\n\n".join(blocks) + "\n"
 
 
@@ -84,7 +95,7 @@ def to_junit(reports: Sequence[Report]) -> str:
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
 
 
-SARIF_LEVEL = {Status.FAIL: "error", Status.ERROR: "warning", Status.TIMEOUT: "warning"}
+SARIF_LEVEL = {Status.FAIL: "error", Status.ERROR: "warning", Status.TIMEOUT: "warning", Status.NOT_AUDITED: "warning"}
 SARIF_KIND = {Status.PASS: "pass", Status.NOT_APPLICABLE: "notApplicable", Status.EXEMPT: "review"}
 
 
@@ -131,6 +142,10 @@ def to_markdown(reports: Sequence[Report]) -> str:
         lines += ["| account | verdict | failing checks |", "|---|---|---|"]
         lines += [f"| {r.account_id} | {headline(r)} | "
                   f"{', '.join(dict.fromkeys(f'`{f.check.id}`' for f in r.blocking)) or '-'} |" for r in reports]
+        missed = not_audited(reports)
+        if missed:
+            lines += ["", f"**{len(missed)} of {len(reports)} accounts were not audited** (NOT_AUDITED): "
+                          "nothing was read in them, so they are neither passing nor failing."]
         lines.append("")
     for report in reports:
         lines += [f"### Account {report.account_id} — {headline(report)}", "",

@@ -17,15 +17,16 @@ class Status(str, enum.Enum):
     TIMEOUT = "TIMEOUT"  # the check had not finished by the audit's deadline
     NOT_APPLICABLE = "NOT_APPLICABLE"  # nothing to judge (e.g. the root user has no credentials at all)
     EXEMPT = "EXEMPT"  # a failure covered by a current exemption in the baseline
+    NOT_AUDITED = "NOT_AUDITED"  # a sweep's budget ran out before this was looked at: nothing was read
 
     @property
     def is_failure(self) -> bool:
-        return self in (Status.FAIL, Status.ERROR, Status.TIMEOUT)
+        return self in (Status.FAIL, Status.ERROR, Status.TIMEOUT, Status.NOT_AUDITED)
 
     @property
     def is_problem(self) -> bool:
         """Not a verdict about the account but the audit's inability to reach one."""
-        return self in (Status.ERROR, Status.TIMEOUT)
+        return self in (Status.ERROR, Status.TIMEOUT, Status.NOT_AUDITED)
 
 
 class Severity(str, enum.Enum):
@@ -58,6 +59,7 @@ class OnError(str, enum.Enum):
 class Verdict(str, enum.Enum):
     PASS = "PASS"
     FAIL = "FAIL"
+    NOT_AUDITED = "NOT_AUDITED"  # an account a sweep did not read (its budget ran out): never a PASS
 
 
 class Scope(str, enum.Enum):

@@ -213,7 +213,7 @@ def report_from_dict(data: dict[str, Any], registry: Any) -> Report:
 
 
 STATUS_COLOURS = {Status.PASS: "32", Status.FAIL: "31", Status.ERROR: "35", Status.TIMEOUT: "35",
-                  Status.EXEMPT: "33", Status.NOT_APPLICABLE: "2"}
+                  Status.NOT_AUDITED: "35", Status.EXEMPT: "33", Status.NOT_APPLICABLE: "2"}
 
 
 def render_table(report: Report, width: int = 100, colour: bool = False) -> str:

@@ -95,6 +95,12 @@ class _Job:
 class Runner:
     def __init__(self, clock: Clock = time.monotonic):
         self._clock = clock
+        self._spawned: list[Future] = []  # every thread this runner started, abandoned ones included
+
+    def settle(self, timeout: float | None = None) -> bool:
+        """Wait until every check thread this runner started has ended (those abandoned at the deadline
+        too); True when none is left running."""
+        return not concurrent.futures.wait(self._spawned, timeout=timeout).not_done
 
     def _finding(self, selection: Selection, region: str | None, status: Status, message: str,
                  duration_s: float, code: str | None = None, result: Result | None = None) -> Finding:
@@ -140,6 +146,7 @@ class Runner:
         def start(selection: Selection, region: str | None) -> _Job:
             ctx = CheckContext(aws, region or home, selection.parameters, memo, home, regions_of_audit, template)
             future = spawn(self._run_one, selection, ctx, region, deadline, name=f"check:{selection.check.id}")
+            self._spawned.append(future)
             job = _Job(selection, region, future)
             if observer is not None:
                 label = selection.check.id + (f"@{region}" if region else "")
@@ -153,6 +160,7 @@ class Runner:
         findings_without_region: list[Finding] = []
         if regional:
             lookup = spawn(regions_of_audit, name="regions")
+            self._spawned.append(lookup)
             try:
                 regions = lookup.result(timeout=deadline.remaining())
             except concurrent.futures.TimeoutError:

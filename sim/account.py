@@ -245,3 +245,15 @@ def put_metric_filter(name: str, pattern: str, *, region: str = REGION, log_grou
         logs.create_log_group(logGroupName=log_group)
     logs.put_metric_filter(logGroupName=log_group, filterName=name, filterPattern=pattern,
                            metricTransformations=[{"metricName": name, "metricNamespace": "n", "metricValue": "1"}])
+
+
+def create_role(account_id: str, name: str = "OrganizationAccountAccessRole") -> None:
+    """A role in an account, trusting the management account (what Organizations creates in the member
+    accounts it creates; moto creates none)."""
+    import json
+
+    from moto.iam.models import iam_backends
+
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                     "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT_ID}:root"}}]}
+    iam_backends[account_id]["aws"].create_role(name, json.dumps(trust), "/", None, "", [], None)

@@ -12,6 +12,12 @@ stand-in in the project with the AWS document that justifies it.
 - IAM Access Analyzer's ListAnalyzers answers "Not yet implemented": `analyzers` holds each region's answer.
 - CloudTrail never delivers to CloudWatch Logs, so GetTrailStatus has no LatestCloudWatchLogsDeliveryTime:
   `cloudwatch_deliveries` holds it per trail name or ARN.
+- AssumeRole: AWS refuses a role that does not exist (AccessDenied: "... is not authorized to perform:
+  sts:AssumeRole on resource: ..."; STS API Reference, AssumeRole, and IAM User Guide, "Troubleshooting
+  IAM roles"); moto hands out credentials for any role ARN in any account. With `roles_must_exist` set, a
+  role missing from the target account's IAM is refused as AWS does (`patch_backends()`; a scenario turns
+  it on). Organizations creates OrganizationAccountAccessRole only in the member accounts it creates
+  (Organizations User Guide, "Accessing member accounts"); moto creates none: scenarios create it.
 `install()` (client-side answers and backend patches) must run before any botocore session is created.
 """
 from __future__ import annotations
@@ -31,6 +37,7 @@ DEFAULT_ENABLED_REGIONS = frozenset({
     "eu-west-3", "eu-north-1", "sa-east-1",
 })
 cloudwatch_deliveries: dict[str, datetime.datetime] = {}  # trail name or ARN -> last delivery
+roles_must_exist = False  # AssumeRole refuses a role missing from its account's IAM, as AWS does
 _installed = False
 
 
@@ -98,7 +105,29 @@ def patch_backends() -> None:
         self.event_selectors = [dict(s) for s in DEFAULT_EVENT_SELECTORS]
 
     models.Trail.__init__ = trail_with_default_selector
+    _refuse_missing_roles()
     _backends_patched = True
+
+
+def _refuse_missing_roles() -> None:
+    from moto.iam.models import iam_backends
+    from moto.sts.exceptions import STSClientError
+    from moto.sts.models import STSBackend
+    from moto.utilities.utils import get_partition
+
+    original = STSBackend.assume_role
+
+    def assume_role(self, region_name, role_session_name, role_arn, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if roles_must_exist:
+            parts = role_arn.split(":")
+            account, name = (parts[4], parts[5].split("/")[-1]) if len(parts) > 5 else ("", "")
+            roles = iam_backends[account][get_partition(region_name)].roles.values() if account else ()
+            if not any(role.name == name for role in roles):
+                raise STSClientError("AccessDenied", f"User: arn:aws:iam::{self.account_id}:user/preflight is not "
+                                                     f"authorized to perform: sts:AssumeRole on resource: {role_arn}")
+        return original(self, region_name, role_session_name, role_arn, *args, **kwargs)
+
+    STSBackend.assume_role = assume_role
 
 
 def install() -> None:
@@ -144,6 +173,8 @@ def restore(state: dict) -> None:
 
 
 def reset() -> None:
+    global roles_must_exist
+    roles_must_exist = False
     analyzers.clear()
     opted_in.clear()
     cloudwatch_deliveries.clear()
