@@ -370,12 +370,16 @@ def _accounts_file(path: str) -> list[str]:
 
 def _sweep(args: argparse.Namespace, session, identity: tuple[str, str], home: str, policy, template,
            accounts_file, err: TextIO):
+    import concurrent.futures
+
     from botocore.exceptions import BotoCoreError, ClientError
 
     from preflight.audit import run_audit
     from preflight.aws import AwsAccess
     from preflight.runner import Deadline
-    from preflight.sweep import Limits, SweepProgress, Target, organization_accounts, role_arn, sweep, unreachable
+    from preflight.concurrency import spawn
+    from preflight.sweep import (Limits, SweepProgress, Target, not_audited, organization_accounts, role_arn, sweep,
+                                 unreachable)
 
     own_account, partition = identity
     if args.organization:
@@ -397,8 +401,12 @@ def _sweep(args: argparse.Namespace, session, identity: tuple[str, str], home: s
         if target.role_arn is None:
             aws = AwsAccess(session, region=home, account_id=own_account)
         else:
-            try:
-                credentials = _assumed(sts, target.role_arn, args.external_id)
+            assuming = spawn(_assumed, sts, target.role_arn, args.external_id, name=f"assume:{target.account_id}")
+            try:  # the role is assumed within the account's own deadline too
+                credentials = assuming.result(timeout=deadline.remaining())
+            except concurrent.futures.TimeoutError:
+                return not_audited(target.account_id, home, f"AssumeRole did not answer within the account's "
+                                                            f"{args.timeout:g} s")
             except UsageError as error:
                 return unreachable(target.account_id, home, str(error), "AssumeRoleFailed")
             # the account's clients live only as long as its audit; the session is everyone's

@@ -137,6 +137,16 @@ def test_a_sweep_whose_budget_runs_out_lists_every_unaudited_account_and_exits_i
         assert "PASS" not in text.replace("PASSED", ""), fmt
 
 
+def test_one_account_that_does_not_answer_is_bounded_by_its_own_deadline_and_the_rest_are_audited(slow_role):
+    code, out, _ = run("audit", "--account", "111111111111", "--account", "222222222222", "--concurrency", "1",
+                       "--timeout", "0.5", "--checks", "root-account-mfa-enabled", "--format", "json")
+    verdicts = {r["account_id"]: r for r in json.loads(out)["reports"]}
+    assert verdicts["111111111111"]["verdict"] == "NOT_AUDITED"
+    assert "AssumeRole did not answer within the account's 0.5 s" in verdicts["111111111111"]["findings"][0]["message"]
+    assert verdicts["222222222222"]["findings"][0]["check"] == "root-account-mfa-enabled"
+    assert code == EXIT_INCOMPLETE
+
+
 def test_the_management_account_is_audited_with_the_callers_own_credentials(organization):  # noqa: F811
     """AWS refuses a role that does not exist; Organizations creates OrganizationAccountAccessRole only in
     the member accounts it creates, never in the management account."""
