@@ -440,7 +440,8 @@ def _explain(check_id: str, registry) -> str:
     if check_id not in registry:
         raise UsageError(f"unknown check '{check_id}'{validation.suggest(check_id, registry.ids, list_all=False)}; "
                          "`preflight checks` lists them")
-    meta = registry.get(check_id).meta
+    check = registry.get(check_id)
+    meta = check.meta
     in_baselines = [n for n in baseline.NAMED if check_id in baseline.named_baseline(n, registry)["checks"]]
     lines = [meta.id, "=" * len(meta.id), meta.title, "",
              f"Severity:      {meta.severity.value}",
@@ -449,6 +450,8 @@ def _explain(check_id: str, registry) -> str:
              f"Security Hub:  {meta.controls.security_hub or '-'}",
              f"Baselines:     {', '.join(in_baselines) or 'none (add it to yours)'}",
              f"IAM actions:   {', '.join(meta.iam_actions)}"]
+    if check.about_data is not None:
+        lines.append(f"Judged by:     {check.about_data()}")
     if meta.parameters:
         lines += ["", "Parameters:"]
         lines += [f"  {p.name} = {json.dumps(p.default)}  ({_parameter_in_words(p)})  {p.description}"
@@ -466,11 +469,14 @@ def _parameter_in_words(parameter) -> str:
         kind = f"a whole number from {parameter.minimum} to {parameter.maximum}"
     elif parameter.type is bool:
         kind = "true or false"
+    elif parameter.type is tuple:
+        kind = f"a list of at most {parameter.max_items} items matching {parameter.item_pattern}"
     else:
         kind = "text"
     stricter = {Stricter.HIGHER: "a higher number is stricter", Stricter.LOWER: "a lower number is stricter",
                 Stricter.TRUE: "true is stricter", Stricter.FALSE: "false is stricter",
-                Stricter.EARLIER_CHOICE: "each choice is stricter than the ones after it"}[parameter.stricter]
+                Stricter.EARLIER_CHOICE: "each choice is stricter than the ones after it",
+                Stricter.FEWER: "fewer items are stricter"}[parameter.stricter]
     return f"{kind}; {stricter}"
 
 

@@ -48,11 +48,13 @@ def test_a_misspelt_action_fails_in_every_policy_bearing_type(run_check, resourc
     assert result.resources == ("Thing",)
 
 
-def context(template):
+def context(template, **parameters):
     from preflight.aws import AwsAccess
     from preflight.context import CheckContext
+    from preflight.policy import Selection
 
-    return CheckContext(AwsAccess(region="us-east-1", account_id="123456789012"), "us-east-1", template=template)
+    return CheckContext(AwsAccess(region="us-east-1", account_id="123456789012"), "us-east-1",
+                        Selection.of(CHECK, parameters).parameters, template=template)
 
 
 def test_the_closest_real_action_is_named():
