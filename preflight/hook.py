@@ -215,13 +215,10 @@ def answer(event: Mapping[str, Any], remaining_s: float, aws: Any, registry: Any
 
 
 def with_template_checks(policy: Any, registry: Any) -> Any:
-    """A hook request brings the template, so the template checks run whatever the baseline selects."""
-    from dataclasses import replace
+    """The baseline decides which template checks run (template_checks): preflight.policy.with_template_checks."""
+    from preflight.policy import with_template_checks as for_a_template
 
-    from preflight.policy import Selection
-
-    missing = [c for c in registry if c.meta.scope is Scope.TEMPLATE and policy.selection(c.id) is None]
-    return replace(policy, selections=policy.selections + tuple(Selection.of(c) for c in missing)) if missing else policy
+    return for_a_template(policy, registry)
 
 
 def _template(payload_url: Any, deadline: Any) -> Any:
