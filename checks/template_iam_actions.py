@@ -60,6 +60,7 @@ MAX_NAMED = 10  # bad actions named in the message; the rest are counted
 MAX_SUGGESTED = 25  # closest-action look-ups (difflib) per template
 MAX_IF_DEPTH = 32  # Fn::If nested deeper than this is not judged (no template needs it; a hostile one might)
 MAX_VISITS = 200_000  # values looked at per template: bounds the time a hostile template can cost
+MAX_WILDCARDS = 256  # distinct wildcard actions judged per template (each a search of the list: 0.1-10 ms)
 MAX_LISTED = 50  # places listed in the evidence per kind
 ACTION_PATTERN = r"[a-z0-9-]{1,64}:[A-Za-z0-9]{1,128}"
 
@@ -109,6 +110,7 @@ class Skip(str, enum.Enum):
     SHAPE = "of a shape no policy has"
     TOO_DEEP = f"under Fn::If nested more than {MAX_IF_DEPTH} deep"
     TOO_MANY = f"beyond the first {MAX_VISITS:,} values looked at"
+    TOO_MANY_WILDCARDS = f"wildcards beyond the first {MAX_WILDCARDS} distinct ones"
     TYPE = "in a resource whose Type is not a string"
 
 
@@ -161,9 +163,9 @@ def walk(template: dict) -> Walk:
     template, however nested or large, can exhaust the stack or the deadline."""
     found = Walk()
     resources = template.get("Resources")
-    stack: list[_Value] = []
-    for logical_id, resource in reversed(list(resources.items()) if isinstance(resources, dict) else []):
-        stack.extend(reversed(list(_documents(str(logical_id)[:128], resource, found))))
+    documents = [d for logical_id, resource in (resources.items() if isinstance(resources, dict) else ())
+                 for d in _documents(str(logical_id)[:128], resource, found)]
+    stack = documents[::-1]  # popped in the template's order
     visits = 0
     while stack:
         item = stack.pop()
@@ -291,6 +293,25 @@ def judge(known, action: str) -> Verdict:
     return Verdict.UNKNOWN_ACTION
 
 
+def _judge_all(known, found: Walk) -> list[Judged]:
+    """Each distinct action judged once, however often it is named; wildcards beyond MAX_WILDCARDS are noted
+    as not judged (in `found.skipped`)."""
+    verdicts: dict[str, Verdict | None] = {}
+    wildcards = 0
+    judged = []
+    for named in found.named:
+        if named.action not in verdicts:
+            wildcard = "*" in named.action or "?" in named.action
+            wildcards += wildcard
+            verdicts[named.action] = None if wildcard and wildcards > MAX_WILDCARDS else judge(known, named.action)
+        verdict = verdicts[named.action]
+        if verdict is None:
+            found.skipped.append(Skipped(named.where, Skip.TOO_MANY_WILDCARDS))
+        else:
+            judged.append(Judged(named, verdict))
+    return judged
+
+
 def run(ctx: CheckContext) -> Result:
     from preflight import iam_actions
 
@@ -301,23 +322,20 @@ def run(ctx: CheckContext) -> Result:
         raise EvaluationError("TemplateUnavailable", str(template))
     known = iam_actions.catalogue().with_extra(ctx.param(EXTRA_ACTIONS.name))
     found = walk(template) if isinstance(template, dict) else Walk()
-    verdicts: dict[str, Verdict] = {}  # each distinct action judged once, however often it is named
-    for named in found.named:
-        if named.action not in verdicts:
-            verdicts[named.action] = judge(known, named.action)
-    judged = [Judged(n, verdicts[n.action]) for n in found.named]
+    judged = _judge_all(known, found)
     blocks_unknown = ctx.param(UNKNOWN_SERVICES.name) == "fail"
     bad = [j for j in judged if j.verdict is Verdict.UNKNOWN_ACTION
            or (blocks_unknown and j.verdict is Verdict.UNKNOWN_SERVICE)]
     unknown = [j for j in judged if j.verdict is Verdict.UNKNOWN_SERVICE]
     date = known.source.date
-    evidence = _evidence(known, found, unknown)
+    evidence = _evidence(known, found, judged, unknown)
     not_judged = _not_judged(found.skipped)
     if bad:
         named = [_named(j, known, date, suggest=i < MAX_SUGGESTED) for i, j in enumerate(bad[:MAX_NAMED])]
         more = f" and {len(bad) - MAX_NAMED} more" if len(bad) > MAX_NAMED else ""
         note = _unknown_note(unknown, known, date) if not blocks_unknown else ""
-        return failed(f"IAM actions that do not exist: {'; '.join(named)}{more}.{note}",
+        skipped = f" Not checked: {_skipped_counts(found.skipped)}." if found.skipped else ""
+        return failed(f"IAM actions that do not exist: {'; '.join(named)}{more}.{skipped}{note}",
                       resources=tuple(dict.fromkeys(j.named.resource for j in bad)),
                       bad_actions=[{"action": j.named.action, "resource": j.named.resource, "where": j.named.where}
                                    for j in bad[:100]], **evidence)
@@ -357,21 +375,23 @@ def _unknown_note(unknown: list[Judged], known, date: str) -> str:
 
 def _not_judged(skipped: list[Skipped]) -> str:
     """' (1 built by intrinsic functions, not checked)', naming the resources skipped for their Type."""
-    if not skipped:
-        return ""
+    return f" ({_skipped_counts(skipped)}, not checked)" if skipped else ""
+
+
+def _skipped_counts(skipped: list[Skipped]) -> str:
     counts = {why: sum(1 for s in skipped if s.why is why) for why in Skip}
     parts = [f"{count} {why.value}" for why, count in counts.items() if count and why is not Skip.TYPE]
     typeless = [s.where for s in skipped if s.why is Skip.TYPE]
     if typeless:
         parts.append(f"resource{'s' if len(typeless) > 1 else ''} {', '.join(typeless[:MAX_NAMED])}"
                      f"{' and more' if len(typeless) > MAX_NAMED else ''} skipped: Type is not a string")
-    return f" ({', '.join(parts)}, not checked)"
+    return ", ".join(parts)
 
 
-def _evidence(known, found: Walk, unknown: list[Judged]) -> dict[str, Any]:
+def _evidence(known, found: Walk, judged: list[Judged], unknown: list[Judged]) -> dict[str, Any]:
     source = known.source
     return {
-        "actions_checked": len(found.named),
+        "actions_checked": len(judged),
         "built_by_intrinsic_functions": [s.where for s in found.skipped if s.why is Skip.INTRINSIC][:MAX_LISTED],
         "not_checked": [{"where": s.where, "why": s.why.value} for s in found.skipped
                         if s.why is not Skip.INTRINSIC][:MAX_LISTED],
