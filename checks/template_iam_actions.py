@@ -21,7 +21,7 @@ from __future__ import annotations
 import enum
 import json
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 from preflight.context import CheckContext
 from preflight.errors import EvaluationError
@@ -38,6 +38,10 @@ from preflight.model import (
     not_applicable,
     passed,
 )
+from preflight.validation import quoted
+
+if TYPE_CHECKING:
+    from preflight.iam_actions import Catalogue
 
 # Resource type -> where its policy documents are: a property, or "Policies" (a list of {PolicyDocument}).
 POLICY_PROPERTIES: dict[str, tuple[str, ...]] = {
@@ -109,7 +113,7 @@ class Skip(str, enum.Enum):
     INTRINSIC = "built by intrinsic functions"
     SHAPE = "of a shape no policy has"
     TOO_DEEP = f"under Fn::If nested more than {MAX_IF_DEPTH} deep"
-    TOO_MANY = f"beyond the first {MAX_VISITS:,} values looked at"
+    TOO_MANY = f"the rest of the template, beyond the first {MAX_VISITS:,} values looked at"
     TOO_MANY_WILDCARDS = f"wildcards beyond the first {MAX_WILDCARDS} distinct ones"
     TYPE = "in a resource whose Type is not a string"
 
@@ -164,7 +168,7 @@ def walk(template: dict) -> Walk:
     found = Walk()
     resources = template.get("Resources")
     documents = [d for logical_id, resource in (resources.items() if isinstance(resources, dict) else ())
-                 for d in _documents(str(logical_id)[:128], resource, found)]
+                 for d in _documents(_name(logical_id), resource, found)]
     stack = documents[::-1]  # popped in the template's order
     visits = 0
     while stack:
@@ -175,6 +179,11 @@ def walk(template: dict) -> Walk:
             break
         stack.extend(reversed(list(_children(item, found))))
     return found
+
+
+def _name(logical_id: Any) -> str:
+    """A logical id as messages show it (YAML allows a number as a key, even one too long to print)."""
+    return logical_id[:128] if isinstance(logical_id, str) else quoted(logical_id)
 
 
 def _documents(logical_id: str, resource: Any, found: Walk) -> Iterator[_Value]:
@@ -209,7 +218,7 @@ def _children(item: _Value, found: Walk) -> Iterator[_Value]:
         return
     if item.part is Part.DOCUMENT and isinstance(value, str):  # some resource types take the policy as JSON text
         value = _json(value)
-        if value is None:
+        if not isinstance(value, dict):
             found.skipped.append(Skipped(item.where, Skip.SHAPE))
             return
         yield _Value(Part.DOCUMENT, item.resource, item.where, value, item.if_depth)
@@ -272,7 +281,7 @@ def _json(text: str) -> Any:
 
 # --- judging ---------------------------------------------------------------------------------------------
 
-class Verdict(enum.Enum):
+class Judgement(enum.Enum):
     EXISTS = "exists"
     UNKNOWN_ACTION = "unknown action"  # of a service the data knows (or no service at all): a typo
     UNKNOWN_SERVICE = "unknown service"  # launched after the data's date, or a misspelt service
@@ -281,34 +290,34 @@ class Verdict(enum.Enum):
 @dataclass(frozen=True)
 class Judged:
     named: Named
-    verdict: Verdict
+    judgement: Judgement
 
 
-def judge(known, action: str) -> Verdict:
+def judge(known: Catalogue, action: str) -> Judgement:
     if known.exists(action):
-        return Verdict.EXISTS
+        return Judgement.EXISTS
     prefix, colon, name = action.partition(":")
     if colon and prefix and name and not known.knows_service(prefix):
-        return Verdict.UNKNOWN_SERVICE
-    return Verdict.UNKNOWN_ACTION
+        return Judgement.UNKNOWN_SERVICE
+    return Judgement.UNKNOWN_ACTION
 
 
-def _judge_all(known, found: Walk) -> list[Judged]:
+def _judge_all(known: Catalogue, found: Walk) -> list[Judged]:
     """Each distinct action judged once, however often it is named; wildcards beyond MAX_WILDCARDS are noted
     as not judged (in `found.skipped`)."""
-    verdicts: dict[str, Verdict | None] = {}
+    judgements: dict[str, Judgement | None] = {}
     wildcards = 0
     judged = []
     for named in found.named:
-        if named.action not in verdicts:
+        if named.action not in judgements:
             wildcard = "*" in named.action or "?" in named.action
             wildcards += wildcard
-            verdicts[named.action] = None if wildcard and wildcards > MAX_WILDCARDS else judge(known, named.action)
-        verdict = verdicts[named.action]
-        if verdict is None:
+            judgements[named.action] = None if wildcard and wildcards > MAX_WILDCARDS else judge(known, named.action)
+        judgement = judgements[named.action]
+        if judgement is None:
             found.skipped.append(Skipped(named.where, Skip.TOO_MANY_WILDCARDS))
         else:
-            judged.append(Judged(named, verdict))
+            judged.append(Judged(named, judgement))
     return judged
 
 
@@ -324,9 +333,9 @@ def run(ctx: CheckContext) -> Result:
     found = walk(template) if isinstance(template, dict) else Walk()
     judged = _judge_all(known, found)
     blocks_unknown = ctx.param(UNKNOWN_SERVICES.name) == "fail"
-    bad = [j for j in judged if j.verdict is Verdict.UNKNOWN_ACTION
-           or (blocks_unknown and j.verdict is Verdict.UNKNOWN_SERVICE)]
-    unknown = [j for j in judged if j.verdict is Verdict.UNKNOWN_SERVICE]
+    bad = [j for j in judged if j.judgement is Judgement.UNKNOWN_ACTION
+           or (blocks_unknown and j.judgement is Judgement.UNKNOWN_SERVICE)]
+    unknown = [j for j in judged if j.judgement is Judgement.UNKNOWN_SERVICE]
     date = known.source.date
     evidence = _evidence(known, found, judged, unknown)
     not_judged = _not_judged(found.skipped)
@@ -348,22 +357,22 @@ def run(ctx: CheckContext) -> Result:
     return passed(f"All {checked} IAM actions in the template exist{not_judged}.", **evidence)
 
 
-def _named(judged: Judged, known, date: str, *, suggest: bool) -> str:
+def _named(judged: Judged, known: Catalogue, date: str, *, suggest: bool) -> str:
     action, resource = judged.named.action, judged.named.resource
-    if judged.verdict is Verdict.UNKNOWN_SERVICE:
+    if judged.judgement is Judgement.UNKNOWN_SERVICE:
         return f"{action} in {resource} ({_unknown_service(action, known, date)})"
     suggestion = known.closest(action) if suggest else None
     return f"{action} in {resource}" + (f" (did you mean {suggestion}?)" if suggestion else "")
 
 
-def _unknown_service(action: str, known, date: str) -> str:
+def _unknown_service(action: str, known: Catalogue, date: str) -> str:
     prefix = action.partition(":")[0]
     closest = known.closest_service(prefix)
     return (f"service {prefix[:64]} unknown to the IAM data of {date}; "
             + (f"closest known service: {closest}" if closest else "no known service is close"))
 
 
-def _unknown_note(unknown: list[Judged], known, date: str) -> str:
+def _unknown_note(unknown: list[Judged], known: Catalogue, date: str) -> str:
     if not unknown:
         return ""
     listed = "; ".join(f"{j.named.action} in {j.named.resource} ({_unknown_service(j.named.action, known, date)})"
@@ -380,7 +389,8 @@ def _not_judged(skipped: list[Skipped]) -> str:
 
 def _skipped_counts(skipped: list[Skipped]) -> str:
     counts = {why: sum(1 for s in skipped if s.why is why) for why in Skip}
-    parts = [f"{count} {why.value}" for why, count in counts.items() if count and why is not Skip.TYPE]
+    parts = [why.value if why is Skip.TOO_MANY else f"{count} {why.value}"
+             for why, count in counts.items() if count and why is not Skip.TYPE]
     typeless = [s.where for s in skipped if s.why is Skip.TYPE]
     if typeless:
         parts.append(f"resource{'s' if len(typeless) > 1 else ''} {', '.join(typeless[:MAX_NAMED])}"
@@ -388,7 +398,7 @@ def _skipped_counts(skipped: list[Skipped]) -> str:
     return ", ".join(parts)
 
 
-def _evidence(known, found: Walk, judged: list[Judged], unknown: list[Judged]) -> dict[str, Any]:
+def _evidence(known: Catalogue, found: Walk, judged: list[Judged], unknown: list[Judged]) -> dict[str, Any]:
     source = known.source
     return {
         "actions_checked": len(judged),
