@@ -100,7 +100,8 @@ def _parser() -> argparse.ArgumentParser:
                        help=f"how to write the result: {', '.join(FORMATS)} (default: table)")
     audit.add_argument("--output", metavar="FILE", help="write the result there instead of to standard output")
     audit.add_argument("--template", metavar="FILE",
-                       help="also check this CloudFormation template (JSON or YAML): the template checks")
+                       help="also check this CloudFormation template (JSON or YAML): the template checks; when "
+                            "they are all that is selected, no AWS credentials or region are needed")
     audit.add_argument("--timeout", type=_timeout, default=DEFAULT_TIMEOUT_S,
                        help=f"seconds before unfinished checks are reported TIMEOUT (default {DEFAULT_TIMEOUT_S:.0f}, "
                             f"at most {MAX_TIMEOUT_S:.0f})")
