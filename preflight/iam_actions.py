@@ -161,10 +161,10 @@ def catalogue(path: Path | None = None) -> Catalogue:
 @functools.lru_cache(maxsize=4)
 def _read(path: Path) -> Catalogue:
     if not path.exists():
+        # At most 200 characters: the runner shortens an ERROR's message beyond that.
         raise IamDataUnavailable("IamDataMissing", (
-            f"this installation of preflight lacks its IAM action data ({path.name} next to {__name__}); it is "
-            f"written when preflight is built: reinstall it (pip builds it from the {SOURCE_PACKAGE} package) "
-            "or, in a source checkout, run `make .venv/.installed`"))
+            f"this installation of preflight lacks its IAM action data ({path.name}, written when preflight is "
+            "built): reinstall it, or run `make .venv/.installed` in a source checkout"))
     try:
         with gzip.open(path, "rt", encoding="utf-8") as lines:
             source, expected = _header(next(lines, ""))
@@ -190,8 +190,8 @@ def _header(line: str) -> tuple[DataSource, int]:
 
 def _damaged(path: Path, why: str) -> IamDataUnavailable:
     return IamDataUnavailable("IamDataDamaged", (
-        f"the IAM action data of this installation ({path.name}) is damaged ({why[:160]}); reinstall preflight "
-        "(or run `make .venv/.installed` in a source checkout)"))
+        f"this installation's IAM action data ({path.name}) is damaged ({why[:72]}); reinstall preflight or run "
+        "`make .venv/.installed`"))
 
 
 # --- writing (at build time) -----------------------------------------------------------------------------
