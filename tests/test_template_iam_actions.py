@@ -209,6 +209,10 @@ def test_extra_actions_are_validated_in_the_baseline_and_may_only_shrink_from_a_
                          (["x:Y"] * 501, "has 501 items; at most 500 are allowed")):
         with pytest.raises(BaselineError, match=re.escape(problem)):
             baseline(bad)
+    from preflight.model import Parameter, Stricter
+
+    with pytest.raises(ValueError, match="list parameter x needs an item_pattern and max_items"):
+        Parameter("x", tuple, (), "a list without bounds", Stricter.FEWER)
     strict = baseline(["newsvc:DoThing"])
     assert apply({"Parameters": {CHECK.id: {"extra_actions": []}}}, strict, registry)  # fewer: stricter
     with pytest.raises(PolicyError, match="is weaker than the baseline's"):
