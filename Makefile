@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+# The IAM action list (git-ignored). An editable install's build writes it (setup.py); written here too, because
+# an installer may reuse an editable build it cached and a checkout may have lost the file since.
+ACTIONS := preflight/iam-actions.txt.gz
 
 .PHONY: demo test package bench lint clean docs sandbox
 
@@ -14,26 +17,30 @@ unexport PYTHONDONTWRITEBYTECODE
 
 # uv installs the project's dependencies in ~25 s where pip takes ~60 s (measured on a clean machine); pip
 # does it if uv cannot be had.
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
 	PYTHONWARNINGS=ignore $(PY) -m pip install --quiet --disable-pip-version-check uv \
 	  && PYTHONWARNINGS=ignore $(VENV)/bin/uv pip install --quiet --compile-bytecode --python $(PY) --upgrade pip -e '.[dev]' \
 	  || PYTHONWARNINGS=ignore $(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(PY) -m preflight.iam_actions
 	touch $(STAMP)
 
-demo: $(STAMP)
+$(ACTIONS): | $(STAMP)
+	$(PY) -m preflight.iam_actions
+
+demo: $(STAMP) $(ACTIONS)
 	$(PY) -m tools.demo
 
-test: $(STAMP)
+test: $(STAMP) $(ACTIONS)
 	$(PY) -m pytest
 
-sandbox: $(STAMP)
+sandbox: $(STAMP) $(ACTIONS)
 	$(PY) -m tools.sandbox $(STATE)
 
 package: $(STAMP)
 	$(PY) -m tools.package
 
-bench: $(STAMP)
+bench: $(STAMP) $(ACTIONS)
 	$(PY) -m tools.bench
 
 docs: $(STAMP)

@@ -12,6 +12,8 @@ meaning), loaded from the function's own configuration, and failing closed when 
     fail_on: LOW                  # the lowest severity that fails the audit (default: every severity)
     regions: current              # or all, or a list of region names
     allow_overrides: false        # whether template properties may weaken it
+    template_checks: all          # when a template is at hand (hook, --template): every template check runs
+                                  # (all), or only the template checks listed in `checks` (selected)
     reports:                      # optional destinations for every audit's report
       s3: {bucket: security-reports, prefix: preflight/}
       security_hub: true
@@ -30,14 +32,14 @@ from preflight import validation
 from preflight.aws import AwsAccess
 from preflight.errors import BaselineError
 from preflight.model import Mode, OnError, Severity
-from preflight.policy import Policy, Regions, RegionsKind, Reports, Selection
+from preflight.policy import Policy, Regions, RegionsKind, Reports, Selection, TemplateChecks
 from preflight.registry import Registry
 
 BASELINE_ENV = "PREFLIGHT_BASELINE"  # a baseline name, file:PATH, ssm:PARAMETER or s3://BUCKET/KEY
 MAX_DOCUMENT_BYTES = 64 * 1024  # a baseline is a page of YAML; anything far larger is a mistake or an attack
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 KEYS = ("description", "extends", "checks", "mode", "on_error", "fail_on", "regions", "exemptions", "allow_overrides",
-        "reports")
+        "reports", "template_checks")
 REPORT_KEYS = ("s3", "security_hub", "sns")
 
 HEADLINE = ("cloudtrail-enabled", "root-account-mfa-enabled", "s3-account-level-public-access-blocks",
@@ -80,7 +82,8 @@ def parse(document: Any, registry: Registry, *, source: str, allow_overrides: bo
         problems.raise_if_any()
     validation.unknown_keys(document, KEYS, "baseline key ", problems)
     shapes = {"extends": str, "checks": list, "mode": str, "on_error": str, "fail_on": str,
-              "exemptions": list, "allow_overrides": bool, "description": str, "reports": dict}
+              "exemptions": list, "allow_overrides": bool, "description": str, "reports": dict,
+              "template_checks": str}
     for key, expected in shapes.items():
         if key in document and not isinstance(document[key], expected):
             problems.add(f"'{key}' must be {validation.type_name(expected())}, not {validation.type_name(document[key])}")
@@ -123,6 +126,8 @@ def parse(document: Any, registry: Registry, *, source: str, allow_overrides: bo
     regions = _regions(document["regions"], problems) if "regions" in document else (base.regions if base else Regions())
     exemptions = validation.exemptions(document.get("exemptions", []), registry, "exemptions", problems)
     reports = _reports(document["reports"], problems) if "reports" in document else (base.reports if base else Reports())
+    template_checks = (_enum(TemplateChecks, document.get("template_checks"), "template_checks", problems)
+                       or (base.template_checks if base else TemplateChecks.ALL))
     problems.raise_if_any()
     return Policy(
         selections=tuple(selections.values()),
@@ -134,6 +139,7 @@ def parse(document: Any, registry: Registry, *, source: str, allow_overrides: bo
         allow_overrides=document.get("allow_overrides", False) if allow_overrides is None else allow_overrides,
         source=source,
         reports=reports,
+        template_checks=template_checks,
     )
 
 

@@ -35,6 +35,7 @@ EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_INCOMPLETE = 0, 1, 2, 3
 FORMATS = ("table", "json", "junit", "sarif", "markdown", "asff")
 ROLE_ARN = re.compile(r"^arn:aws[a-z-]{0,20}:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
 BASELINE_SCHEMES = ("file:", "ssm:", "s3://")
+TEMPLATE_ONLY_REGION = "-"  # the report's region when only template checks ran and no region is configured
 
 
 class UsageError(PreflightError):
@@ -119,7 +120,8 @@ def _parser() -> argparse.ArgumentParser:
                        help=f"how to write the result: {', '.join(FORMATS)} (default: table)")
     audit.add_argument("--output", metavar="FILE", help="write the result there instead of to standard output")
     audit.add_argument("--template", metavar="FILE",
-                       help="also check this CloudFormation template (JSON or YAML): the template checks")
+                       help="also check this CloudFormation template (JSON or YAML): the template checks; when "
+                            "they are all that is selected, no AWS credentials or region are needed")
     audit.add_argument("--timeout", type=_timeout, default=DEFAULT_TIMEOUT_S,
                        help=f"seconds each account's audit may take before its unfinished checks are reported "
                             f"TIMEOUT (default {DEFAULT_TIMEOUT_S:.0f}, at most {MAX_TIMEOUT_S:.0f})")
@@ -255,12 +257,8 @@ def _regions_override(value: str | None):
 
 
 def _audit(args: argparse.Namespace, registry, err: TextIO) -> tuple[int, str]:
-    from preflight import baseline, properties
-    from preflight.audit import run_audit
+    from preflight import baseline
     from preflight.aws import AwsAccess
-    from preflight.concurrency import spawn
-    from preflight.progress import Progress
-    from preflight.runner import Deadline
 
     if args.output:
         _check_writable(args.output)
@@ -274,6 +272,13 @@ def _audit(args: argparse.Namespace, registry, err: TextIO) -> tuple[int, str]:
         raise UsageError("--role-arn audits the roles you name; --organization, --accounts and --account assume "
                          "--role-name in each account: use one or the other")
     accounts_file = _accounts_file(args.accounts) if args.accounts else None
+    policy = None
+    if template is not None and not source.startswith(("ssm:", "s3://")):
+        policy = _policy(args, baseline.load(source, None, registry), registry, template)
+        if _template_only(policy) and not sweeping and not args.role_arn:
+            # Like a linter: the template is all there is to read, so no credentials, region or network.
+            region = args.region or os.environ.get("AWS_REGION") or TEMPLATE_ONLY_REGION
+            return _finish(args, _run(args, policy, [("", AwsAccess(region=region))], template, err), policy, err)
     session = _session(args.profile, args.region)
     if not session.region_name:
         raise UsageError("no AWS region is configured: pass --region or set AWS_REGION")
@@ -284,28 +289,48 @@ def _audit(args: argparse.Namespace, registry, err: TextIO) -> tuple[int, str]:
         (_account_in(arn), AwsAccess(session, region=home, account_id=_account_in(arn),
                                      credentials=_assumed(own.client("sts"), arn)))
         for arn in args.role_arn]
-
-    overrides: dict = {}
-    if args.mode:
-        overrides["Mode"] = args.mode
-    if args.checks:
-        overrides["Checks"] = [c.strip() for c in args.checks.split(",") if c.strip()]
-    policy = properties.apply(overrides, baseline.load(source, own, registry), registry)
-    if template is not None:
-        from preflight.policy import with_template_checks
-
-        policy = with_template_checks(policy, registry)
-    regions = _regions_override(args.regions)
-    if regions is not None:
-        policy = dataclasses.replace(policy, regions=regions)
+    if policy is None:
+        policy = _policy(args, baseline.load(source, own, registry), registry, template)
 
     if sweeping:
         reports = _sweep(args, session, (own_account, partition), home, policy, template, accounts_file, err)
         return _finish(args, reports, policy, err)
     if policy.regions.names:
         _check_regions_enabled(policy.regions.names, accesses)
+    return _finish(args, _run(args, policy, accesses, template, err), policy, err)
 
+
+def _policy(args: argparse.Namespace, loaded, registry, template):
+    """The baseline with the command line's overrides, and the template checks when a template is at hand."""
+    from preflight import properties
+    from preflight.policy import with_template_checks
+
+    overrides: dict = {}
+    if args.mode:
+        overrides["Mode"] = args.mode
+    if args.checks:
+        overrides["Checks"] = [c.strip() for c in args.checks.split(",") if c.strip()]
+    policy = properties.apply(overrides, loaded, registry)
+    if template is not None:
+        policy = with_template_checks(policy, registry)
+    regions = _regions_override(args.regions)
+    return policy if regions is None else dataclasses.replace(policy, regions=regions)
+
+
+def _template_only(policy) -> bool:
+    from preflight.model import Scope
+
+    return bool(policy.selections) and all(s.check.meta.scope is Scope.TEMPLATE for s in policy.selections)
+
+
+def _run(args: argparse.Namespace, policy, accesses, template, err: TextIO) -> list:
+    """One report per account, audited at once, with live progress on a terminal."""
     import logging
+
+    from preflight.audit import run_audit
+    from preflight.concurrency import spawn
+    from preflight.progress import Progress
+    from preflight.runner import Deadline
 
     progress = Progress(err)
     log_handler = progress.log_handler()  # log lines go above the progress line, never into it
@@ -316,11 +341,10 @@ def _audit(args: argparse.Namespace, registry, err: TextIO) -> tuple[int, str]:
         audits = [spawn(run_audit, policy, aws, deadline, None,
                         _AccountProgress(progress, f"{account}:" if several else ""), template)
                   for account, aws in accesses]
-        reports = [job.result() for job in audits]
+        return [job.result() for job in audits]
     finally:
         logging.getLogger().removeHandler(log_handler)
         progress.close()
-    return _finish(args, reports, policy, err)
 
 
 def _finish(args: argparse.Namespace, reports, policy, err: TextIO) -> tuple[int, str]:
@@ -480,7 +504,8 @@ def _explain(check_id: str, registry) -> str:
     if check_id not in registry:
         raise UsageError(f"unknown check '{check_id}'{validation.suggest(check_id, registry.ids, list_all=False)}; "
                          "`preflight checks` lists them")
-    meta = registry.get(check_id).meta
+    check = registry.get(check_id)
+    meta = check.meta
     in_baselines = [n for n in baseline.NAMED if check_id in baseline.named_baseline(n, registry)["checks"]]
     lines = [meta.id, "=" * len(meta.id), meta.title, "",
              f"Severity:      {meta.severity.value}",
@@ -489,6 +514,8 @@ def _explain(check_id: str, registry) -> str:
              f"Security Hub:  {meta.controls.security_hub or '-'}",
              f"Baselines:     {', '.join(in_baselines) or 'none (add it to yours)'}",
              f"IAM actions:   {', '.join(meta.iam_actions)}"]
+    if check.about_data is not None:
+        lines.append(f"Judged by:     {check.about_data()}")
     if meta.parameters:
         lines += ["", "Parameters:"]
         lines += [f"  {p.name} = {json.dumps(p.default)}  ({_parameter_in_words(p)})  {p.description}"
@@ -506,11 +533,14 @@ def _parameter_in_words(parameter) -> str:
         kind = f"a whole number from {parameter.minimum} to {parameter.maximum}"
     elif parameter.type is bool:
         kind = "true or false"
+    elif parameter.type is tuple:
+        kind = f"a list of at most {parameter.max_items} items matching {parameter.item_pattern}"
     else:
         kind = "text"
     stricter = {Stricter.HIGHER: "a higher number is stricter", Stricter.LOWER: "a lower number is stricter",
                 Stricter.TRUE: "true is stricter", Stricter.FALSE: "false is stricter",
-                Stricter.EARLIER_CHOICE: "each choice is stricter than the ones after it"}[parameter.stricter]
+                Stricter.EARLIER_CHOICE: "each choice is stricter than the ones after it",
+                Stricter.FEWER: "fewer items are stricter"}[parameter.stricter]
     return f"{kind}; {stricter}"
 
 

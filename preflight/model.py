@@ -76,22 +76,27 @@ class Stricter(str, enum.Enum):
     TRUE = "true"
     FALSE = "false"
     EARLIER_CHOICE = "earlier choice"  # choices are listed strictest first
+    FEWER = "fewer"  # for list parameters: a subset of the items is stricter
 
 
 @dataclass(frozen=True)
 class Parameter:
     name: str
-    type: type  # int, bool or str
+    type: type  # int, bool, str, or tuple (a list of strings)
     default: Any
     description: str
     stricter: Stricter
     choices: tuple[str, ...] = ()  # for str parameters: the valid values, strictest first
     minimum: int | None = None  # for int parameters: the valid range, checked before any use
     maximum: int | None = None
+    item_pattern: str | None = None  # for tuple parameters: the regular expression every item must match
+    max_items: int | None = None  # for tuple parameters: the most items a value may have
 
     def __post_init__(self) -> None:
         if self.type is int and (self.minimum is None or self.maximum is None):
             raise ValueError(f"int parameter {self.name} needs a minimum and a maximum")
+        if self.type is tuple and (self.item_pattern is None or self.max_items is None):
+            raise ValueError(f"list parameter {self.name} needs an item_pattern and max_items")
 
     def is_stricter_or_equal(self, value: Any, than: Any) -> bool:
         if self.stricter is Stricter.HIGHER:
@@ -102,6 +107,8 @@ class Parameter:
             return value or not than
         if self.stricter is Stricter.FALSE:
             return not value or than
+        if self.stricter is Stricter.FEWER:
+            return {v.lower() for v in value} <= {t.lower() for t in than}
         return self.choices.index(value) <= self.choices.index(than)
 
 
@@ -156,6 +163,7 @@ def not_applicable(message: str, **evidence: Any) -> Result:
 class Check:
     meta: CheckMeta
     run: Callable[["CheckContext"], Result]
+    about_data: Callable[[], str] | None = None  # the data the check judges by, in words (`preflight explain`)
 
     @property
     def id(self) -> str:

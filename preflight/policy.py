@@ -38,6 +38,13 @@ class Regions:
         return ", ".join(self.names) if self.kind is RegionsKind.LISTED else self.kind.value
 
 
+class TemplateChecks(str, enum.Enum):
+    """Which template checks run when a template is at hand (a Lambda Hook request, `audit --template`)."""
+
+    ALL = "all"  # every template check, whether the baseline selects it or not
+    SELECTED = "selected"  # only the template checks the baseline selects; none when it selects none
+
+
 @dataclass(frozen=True)
 class Reports:
     """Where the baseline wants each audit reported (see preflight.destinations)."""
@@ -80,6 +87,7 @@ class Policy:
     allow_overrides: bool = True  # whether template properties may weaken this policy
     source: str = "built-in default"
     reports: Reports = Reports()
+    template_checks: TemplateChecks = TemplateChecks.ALL
 
     @property
     def checks(self) -> tuple[Check, ...]:
@@ -92,6 +100,8 @@ class Policy:
             "mode": self.mode, "on_error": self.on_error, "fail_on": self.fail_on,
             "regions": [self.regions.kind, list(self.regions.names)],
             "exemptions": [[e.check, e.region, e.resource, e.expires.isoformat()] for e in self.exemptions],
+            # only when not the default, so the digests of every policy that predates the key are unchanged
+            **({"template_checks": self.template_checks} if self.template_checks is not TemplateChecks.ALL else {}),
         }, sort_keys=True, default=str)
         return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
@@ -145,6 +155,16 @@ class Policy:
         return verdict is Verdict.FAIL and self.mode is Mode.ENFORCE
 
 
+def with_template_checks(policy: Policy, registry: Iterable[Check]) -> Policy:
+    """The policy for an audit that has a template at hand. With `template_checks: all` every template check
+    of the catalogue runs, those the policy does not select with their defaults; with `selected`, only the
+    ones it selects. A selection the policy has (its parameters, its severity) is kept as it is."""
+    if policy.template_checks is TemplateChecks.SELECTED:
+        return policy
+    missing = [c for c in registry if c.meta.scope is Scope.TEMPLATE and policy.selection(c.id) is None]
+    return replace(policy, selections=policy.selections + tuple(Selection.of(c) for c in missing)) if missing else policy
+
+
 def _covers(exemption: Exemption, finding: Finding) -> bool:
     if exemption.check != finding.check.id:
         return False
@@ -157,8 +177,3 @@ def _covers(exemption: Exemption, finding: Finding) -> bool:
         )
     return True
 
-
-def with_template_checks(policy: Policy, registry: Any) -> Policy:
-    """A request that brings a template (the hook, `preflight audit --template`) runs the template checks."""
-    missing = [c for c in registry if c.meta.scope is Scope.TEMPLATE and policy.selection(c.id) is None]
-    return replace(policy, selections=policy.selections + tuple(Selection.of(c) for c in missing)) if missing else policy

