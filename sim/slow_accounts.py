@@ -34,13 +34,16 @@ class SlowAccountsProxy:
                 status, headers, answer = proxy.forward(self.command, self.path, dict(self.headers), body)
                 if delay and b"<AssumeRoleResult>" in answer:
                     proxy.learn(answer, delay)
-                self.send_response(status)
-                for name, value in headers:
-                    if name.lower() not in ("transfer-encoding", "connection", "content-length"):
-                        self.send_header(name, value)
-                self.send_header("Content-Length", str(len(answer)))
-                self.end_headers()
-                self.wfile.write(answer)
+                try:
+                    self.send_response(status)
+                    for name, value in headers:
+                        if name.lower() not in ("transfer-encoding", "connection", "content-length"):
+                            self.send_header(name, value)
+                    self.send_header("Content-Length", str(len(answer)))
+                    self.end_headers()
+                    self.wfile.write(answer)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up on a late answer (its deadline): nothing to deliver
 
             do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _handle
 
