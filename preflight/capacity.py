@@ -38,3 +38,17 @@ def shortfall(policy: Policy, region_count: int, memory_mib: int | None) -> str 
     return (f"This baseline audits {len(regional_services(policy))} regional services in {region_count} regions, "
             f"which needs about {needed:.0f} MiB; the auditor has {memory_mib} MiB. Raise its MemorySize to "
             f"{advice} (cfn/preflight.yaml parameter MemorySize).")
+
+
+# A hook request's payload, while it is fetched and read: its bytes joined from the chunks read (twice, for a
+# moment), then decoded and parsed as JSON (the text and the strings it holds); the template inside is then
+# read into a document (template.parse_peak_mib). Calibrated by tools/bench_template.py (docs/performance.md).
+PAYLOAD_COPIES = 3.0
+
+
+def template_mib(payload_bytes: int) -> float:
+    """The memory to reserve for reading a hook request's payload of this size and the template it carries."""
+    from preflight.template import MAX_TEMPLATE_BYTES, parse_peak_mib
+
+    payload = max(0, payload_bytes)
+    return PAYLOAD_COPIES * payload / (1024 * 1024) + parse_peak_mib(min(payload, MAX_TEMPLATE_BYTES))

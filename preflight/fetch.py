@@ -15,6 +15,10 @@ CHUNK_BYTES = 64 * 1024
 class FetchError(Exception):
     """The document could not be had; the message says why (without the URL, which may be a credential)."""
 
+    def __init__(self, message: str, status: int | None = None):
+        super().__init__(message)
+        self.status = status
+
 
 class _Bounded(ssl.SSLSocket):
     """A TLS socket whose every read and write waits at most until its deadline."""
@@ -58,7 +62,7 @@ def get(url: str, deadline: Remaining, max_bytes: int) -> bytes:
         connection.request("GET", parts.path + (f"?{parts.query}" if parts.query else ""))
         response = connection.getresponse()
         if response.status != 200:
-            raise FetchError(f"answered HTTP {response.status}")
+            raise FetchError(f"answered HTTP {response.status}", response.status)
         declared = response.getheader("Content-Length")
         if declared and declared.isdigit() and int(declared) > max_bytes:
             raise FetchError(f"is larger than {max_bytes // 1024} KiB")

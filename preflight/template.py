@@ -21,8 +21,9 @@ MAX_TEMPLATE_BYTES = 1024 * 1024  # CloudFormation's largest template (from S3)
 MAX_PAYLOAD_BYTES = 3 * MAX_TEMPLATE_BYTES  # the template, the previous one and the request's metadata
 MAX_FETCH_S = 5.0
 # Peak memory of reading a template, per MB of its text, over the text itself (tools/bench_template.py,
-# docs/performance.md: JSON ~9 MiB, YAML with libyaml ~12 MiB, YAML with PyYAML's pure-Python parser ~16 MiB).
-PARSE_PEAK_MIB_PER_MB = 16.0
+# docs/performance.md): ~3 MiB (JSON) and ~6 MiB (YAML) for a template of resources and policies; 24-25 MiB
+# for the densest documents measured (a list of empty objects, JSON or YAML), which is what is reserved.
+PARSE_PEAK_MIB_PER_MB = 26.0
 
 
 class TemplateUnavailable(Exception):
@@ -132,19 +133,22 @@ def from_payload_url(url: Any, timeout: float = MAX_FETCH_S, *, deadline: Remain
         try:
             data = fetch.get(url, Deadline.after(fetch_s), MAX_PAYLOAD_BYTES)
         except fetch.FetchError as error:
-            raise TemplateUnavailable(f"the payload URL {error}") from None
+            raise TemplateUnavailable(f"the payload URL {error}" if error.status else f"the payload {error}") from None
         except TimeoutError:
             raise TemplateUnavailable(f"the payload did not arrive from {host_of(url)} within {fetch_s:.1f} s") from None
         except (OSError, http.client.HTTPException) as error:
             raise TemplateUnavailable(f"the payload could not be fetched from {host_of(url)} "
                                       f"({type(error).__name__})") from None
+        text = _decoded(data, "the payload")
+        del data  # the payload is held once while it is read, not twice
         try:
-            payload = jsonsafe.loads(_decoded(data, "the payload"))
+            payload = jsonsafe.loads(text)
         except jsonsafe.NotJson as error:
             raise TemplateUnavailable(f"the payload is not JSON (line {error.lineno} column {error.colno}: "
                                       f"{error.msg})") from None
         except documents.Refused as refused:
             raise TemplateUnavailable(f"the payload {refused}") from None
+        del text
         template = payload.get("template") if isinstance(payload, Mapping) else None
         if isinstance(template, str):
             return parse(template, deadline=whole)

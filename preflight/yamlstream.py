@@ -205,6 +205,11 @@ def load(text: str | bytes, *, cloudformation: bool = False, deadline: Remaining
                 raise Refused(f"holds more than one YAML document (line {_line(event)})")
             elif kind is yaml.StreamEndEvent:
                 break
+    except yaml.MarkedYAMLError as error:
+        if "nesting depth" in (error.problem or ""):  # libyaml's own limit, met before the events reach ours
+            mark = error.problem_mark
+            raise TooDeep(max_depth, f" (line {mark.line + 1})" if mark else "") from None
+        raise
     finally:
         parser.dispose()
     return builder.documents[0] if builder.documents else None
