@@ -67,8 +67,11 @@ def _read(text: str, deadline: Remaining | None) -> Any:
 
     from preflight import yamlstream
 
+    if deadline is not None and deadline.remaining() <= 0:
+        raise TemplateUnavailable(f"reading the template ({_size(text) // 1024} KiB) did not start before the "
+                                  "deadline; more MemorySize gives the auditor more CPU")
     try:
-        return jsonsafe.loads(text)
+        return jsonsafe.loads(text)  # not interruptible, and needs not be: ~0.01-0.2 s of CPU per MB
     except jsonsafe.NotJson as not_json:
         json_error = not_json
     try:
