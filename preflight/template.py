@@ -63,10 +63,6 @@ def _first_line(error: BaseException) -> str:
 
 
 def _read(text: str, deadline: Remaining | None) -> Any:
-    import yaml  # PyYAML only for a template that is not JSON
-
-    from preflight import yamlstream
-
     if deadline is not None and deadline.remaining() <= 0:
         raise TemplateUnavailable(f"reading the template ({_size(text) // 1024} KiB) did not start before the "
                                   "deadline; more MemorySize gives the auditor more CPU")
@@ -74,6 +70,10 @@ def _read(text: str, deadline: Remaining | None) -> Any:
         return jsonsafe.loads(text)  # not interruptible, and needs not be: ~0.01-0.2 s of CPU per MB
     except jsonsafe.NotJson as not_json:
         json_error = not_json
+    import yaml  # PyYAML only for a template that is not JSON
+
+    from preflight import yamlstream
+
     try:
         return yamlstream.load(text, cloudformation=True, deadline=deadline)
     except documents.OutOfTime:
