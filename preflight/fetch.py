@@ -32,7 +32,7 @@ class _Bounded(ssl.SSLSocket):
                 raise TimeoutError("the deadline passed")
             self.settimeout(remaining)
 
-    def recv_into(self, buffer, nbytes=0, flags=0):  # type: ignore[no-untyped-def, override]
+    def recv_into(self, buffer, nbytes=None, flags=0):  # type: ignore[no-untyped-def, override]
         self._within_deadline()
         return super().recv_into(buffer, nbytes, flags)
 
