@@ -16,8 +16,11 @@ from preflight.policy import Policy
 BASE_MIB = 85.0
 PER_CLIENT_MIB = 0.3
 HEADROOM = 0.9  # refuse above 90% of the limit: the estimate is not exact
-# Reading the largest template a hook request may bring (preflight.template), held while the account is audited.
-TEMPLATE_MIB = 15.0
+# Reading the template a hook request brings, beside the account audit: a 1 MiB template's payload held ~3 times
+# while fetched and decoded, and its document (JSON 3.1 MiB, YAML 6.0 MiB per MiB; tools/bench_template.py,
+# docs/performance.md). The densest 1 MiB document measured (a list of empty objects) needs 24 MiB: a single
+# region hook audit with a 1 MiB template peaks at 62-66 MiB, so even that fits in 128 MB.
+TEMPLATE_MIB = 10.0
 
 
 def regional_services(policy: Policy) -> set[str]:

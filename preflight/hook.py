@@ -251,7 +251,7 @@ def answer(event: Mapping[str, Any], context: SafeContext, aws: AwsAccess, regis
     url = request.payload_url
     outcome = serving.serve(serving.Request(
         ids=request.ids, budget_s=min(context.remaining_s(), HOOK_BUDGET_S), memory_mib=context.memory_limit_in_mb,
-        account_id=request.account_id, template=lambda deadline: from_payload_url(url, timeout=deadline.remaining()),
+        account_id=request.account_id, template=lambda deadline: from_payload_url(url, deadline=deadline),
         reuse=verdicts), aws, registry, baselines)
     if outcome.report is None:
         return failure(request.echo, outcome.problem, request.max_message_chars)

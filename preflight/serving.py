@@ -34,6 +34,9 @@ MAX_RESPONSE_RESERVE_S = 5.0
 RESPONSE_RESERVE_FRACTION = 0.2
 
 TemplateSource = Callable[[Deadline], Any]  # the template (a dict), or the TemplateUnavailable saying why not
+# How long past the deadline the template's own reader may take to say why it stopped (its words are clearer
+# than "did not arrive"); the deadline keeps a reserve of at least MIN_RESPONSE_RESERVE_S for the answer.
+TEMPLATE_WORDS_GRACE_S = 0.25
 
 
 def audit_deadline(remaining_s: float) -> Deadline:
@@ -156,7 +159,7 @@ def _audit(request: Request, policy: Policy, aws: AwsAccess, deadline: Deadline)
     if fetching is None:
         return report, reused_at
     try:
-        template = fetching.result(timeout=deadline.remaining())
+        template = fetching.result(timeout=deadline.remaining() + TEMPLATE_WORDS_GRACE_S)
     except concurrent.futures.TimeoutError:
         from preflight.template import TemplateUnavailable
 

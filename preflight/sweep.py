@@ -175,7 +175,7 @@ def sweep(targets: Sequence[Target], audit_one: AuditOne, policy: Policy, limits
             slots.release()
 
     for index, target in enumerate(targets):
-        if not slots.acquire(timeout=budget.remaining() if budget else None):
+        if not slots.acquire(timeout=budget.remaining() if budget else None) or (budget and not budget.remaining()):
             break  # the budget ran out: the rest are not started
         started[index] = True
         threading.Thread(target=work, args=(index, target), name=f"sweep:{target.account_id}", daemon=True).start()

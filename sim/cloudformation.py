@@ -119,7 +119,10 @@ class ResponseServer:
                 self.send_response(200 if body is not None else 404)
                 self.send_header("Content-Length", str(len(body or b"")))
                 self.end_headers()
-                self.wfile.write(body or b"")
+                try:
+                    self.wfile.write(body or b"")
+                except OSError:
+                    pass  # the client stopped reading (a payload refused for its size)
 
             def log_message(self, *args: Any) -> None:
                 pass

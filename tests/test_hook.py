@@ -314,7 +314,7 @@ def test_a_verdict_with_errors_is_never_reused(monkeypatch):
 
 
 def test_a_template_that_breaks_the_reader_keeps_the_finished_account_audit(monkeypatch):
-    def nested_too_deep(url, timeout):
+    def nested_too_deep(url, timeout=None, deadline=None):
         raise RecursionError("maximum recursion depth exceeded")
 
     monkeypatch.setattr("preflight.template.from_payload_url", nested_too_deep)

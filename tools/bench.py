@@ -9,7 +9,9 @@
   Lambda's CPU share (tools/bench_regions.py);
 - TLS: 100 clients' first calls over new connections, botocore's own way and preflight's (tools/bench_tls.py);
 - the answer's margin before Lambda's deadline with the packaged function given a slice of a CPU
-  (tools/bench_throttled.py).
+  (tools/bench_throttled.py);
+- reading a 1 MB template: parse cost per MB, and the hook's answer time at a full CPU and at 128 MB's share
+  (tools/bench_template.py).
 """
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ from tools.bench_org import measure as measure_sweeps, print_figures as print_sw
 from tools.bench_regions import MEMORY_SIZES, measure as measure_regions, print_curve as print_memory_curve  # noqa: E402
 from tools.bench_regions import print_runs as print_region_runs  # noqa: E402
 from tools.bench_throttled import measure as measure_margins, print_margins  # noqa: E402
+from tools.bench_template import measure as measure_templates, print_figures as print_templates  # noqa: E402
 from tools.bench_tls import measure as measure_tls, print_figures as print_tls  # noqa: E402
 
 LATENCY_S = 0.100
@@ -145,6 +148,7 @@ def main() -> None:
     region_runs, memory_curve = measure_regions(memory_sizes=MEMORY_SIZES)
     tls = measure_tls()
     margins = measure_margins()  # before the latency hook: the function's own process has none anyway
+    templates = measure_templates()
     sweeps = measure_sweeps()
     bursts = [audit_burst(size) for size in BURST_SIZES] + [audit_burst(BURST_SIZES[-1], compliant=False)]
     install_latency()
@@ -166,6 +170,7 @@ def main() -> None:
     print_tls(tls)
     print_memory_curve(memory_curve)
     print_margins(margins)
+    print_templates(templates)
     print_sweeps(sweeps)
     print_bursts(bursts)
 
