@@ -19,6 +19,7 @@ import re
 import sys
 from typing import Sequence, TextIO
 
+from preflight import inert
 from preflight.errors import PolicyError, PreflightError
 
 DEFAULT_TIMEOUT_S = 120.0
@@ -548,13 +549,13 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         return code
     except PolicyError as error:  # one header, one problem a line
         if len(error.problems) == 1 and not error.header:
-            err.write(f"preflight: {error.problems[0]}\n")
+            err.write(f"preflight: {inert.line(error.problems[0])}\n")
         else:
-            err.write(f"preflight: {error.header or 'invalid options'}:\n")
-            err.writelines(f"  - {problem}\n" for problem in error.problems)
+            err.write(f"preflight: {inert.line(error.header or 'invalid options')}:\n")
+            err.writelines(f"  - {inert.line(problem)}\n" for problem in error.problems)
         return EXIT_USAGE
-    except PreflightError as error:
-        err.write(f"preflight: {error}\n")
+    except PreflightError as error:  # may quote AWS's answer or a baseline's text
+        err.write(f"preflight: {inert.line(str(error))}\n")
         return EXIT_USAGE
 
 
