@@ -39,7 +39,7 @@ class _Group:
         expired = [f.exemption.exemption.expires for f in self.findings if f.exemption and not f.exemption.applied]
         if expired:
             label += f" (exemption expired {max(expired).isoformat()})"
-        return label
+        return inert.line(label)
 
 
 def _groups(findings: tuple[Finding, ...], home: str) -> list[_Group]:
@@ -85,10 +85,11 @@ def _listing(head: str, groups: list[_Group], limit: int) -> str:
                 break
         return fit(text, limit)
     separator = ": "
-    budgets = _share_out([len(separator + g.first.message) for g in groups], limit - len(bare))
+    # the Reason and the hook's message reach the CloudFormation console and `aws cloudformation` output
+    details = [separator + inert.line(g.first.message) for g in groups]
+    budgets = _share_out([len(detail) for detail in details], limit - len(bare))
     parts = []
-    for group, budget in zip(groups, budgets):
-        detail = separator + group.first.message
+    for group, budget, detail in zip(groups, budgets, details):
         parts.append(group.label + (fit(detail, budget) if budget >= MIN_DETAIL_CHARS or budget >= len(detail) else ""))
     return fit(f"{head}{' | '.join(parts)}", limit)
 

@@ -21,7 +21,7 @@ from preflight.formats import to_asff, to_json, to_junit, to_markdown, to_sarif,
 from preflight.model import Delivery, Exemption, ExemptionNote, Finding, Mode, Report, Severity, Status, Verdict
 from preflight.progress import Progress
 from preflight.registry import default_registry
-from preflight.report import headline
+from preflight.report import MAX_REASON_CHARS, headline, reason
 from preflight.sweep import SweepProgress, unreachable
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -121,6 +121,14 @@ def test_progress_lines_show_any_label_or_log_line_without_a_raw_control_charact
     for drawn in (terminal.getvalue(), sweep_terminal.getvalue()):
         assert raw_controls(drawn.replace(CLEAR_LINE, "")) == []
     assert terminal.getvalue().count("\n") == 1  # the log line's own end, nothing from the data
+
+
+@FUZZ
+@given(report=reports())
+def test_the_cloudformation_reason_shows_any_data_without_a_raw_control_character(report):
+    text = reason(report)
+    assert raw_controls(text, allowed="") == [] and len(text) <= MAX_REASON_CHARS
+    assert text.startswith(headline(report))
 
 
 # --- JUnit ------------------------------------------------------------------------------------------------
