@@ -27,7 +27,7 @@ from preflight.sweep import SweepProgress, unreachable
 ROOT = Path(__file__).resolve().parent.parent
 FUZZ = settings(max_examples=50, deadline=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-REPORT_SCHEMA = json.loads((ROOT / "docs" / "schemas" / "report-1.schema.json").read_text())
+REPORT_SCHEMA = jsonschema.Draft202012Validator(json.loads((ROOT / "docs" / "schemas" / "report-1.schema.json").read_text()))
 JUNIT_SCHEMA = xmlschema.XMLSchema(ROOT / "docs" / "schemas" / "junit.xsd")
 CATALOGUE = [check.meta for check in default_registry()]
 
@@ -70,7 +70,7 @@ def findings(draw) -> Finding:
 
 @st.composite
 def reports(draw) -> Report:
-    found = tuple(draw(st.lists(findings(), min_size=1, max_size=4)))
+    found = tuple(draw(st.lists(findings(), min_size=1, max_size=3)))
     blocking = tuple(f for f in found if f.status.is_failure)
     deliveries = tuple(Delivery(draw(hostile), draw(st.booleans()), draw(hostile), draw(st.none() | hostile))
                        for _ in range(draw(st.integers(0, 2))))
@@ -79,7 +79,7 @@ def reports(draw) -> Report:
                   "0123456789abcdef", deliveries)
 
 
-some_reports = st.lists(reports(), min_size=1, max_size=3)
+some_reports = st.lists(reports(), min_size=1, max_size=2)
 
 
 class Terminal(io.StringIO):
@@ -176,7 +176,7 @@ def strict_json(out: str):
 @given(batch=some_reports)
 def test_json_is_valid_utf8_json_that_follows_its_schema_and_keeps_the_text(batch):
     parsed = strict_json(to_json(batch))
-    jsonschema.validate(parsed, REPORT_SCHEMA)
+    REPORT_SCHEMA.validate(parsed)
     messages = [f["message"] for r in parsed["reports"] for f in r["findings"]]
     assert messages == [inert.json_data(f.message) for r in batch for f in r.findings]
     # every character but a lone surrogate comes back exactly as AWS gave it
@@ -235,3 +235,34 @@ def test_markdown_keeps_every_value_inside_its_cell_and_no_html_from_the_data(ba
             assert unescaped("`", row) % 2 == 0  # the only code spans are the check ids'
     headings = [t for t in lines if t.startswith("#")]
     assert len(headings) == 1 + len(batch)  # no heading from the data
+
+
+# --- the rule, by example ---------------------------------------------------------------------------------
+
+def test_each_kind_of_dangerous_character_is_shown_as_an_escape_on_a_terminal_line():
+    shown = inert.line("a\x1b]0;preflight PASS\x07\x9b2J\r\n\t\x08\x7f\u202eb\u2066\u2028\ud800\ufffe")
+    assert shown == "a\\x1b]0;preflight PASS\\x07\\x9b2J\\r\\n\\t\\x08\\x7f\\u202eb\\u2066\\u2028\\ud800\\ufffe"
+    assert inert.line("cis-root-usage (é, 😀, \\x1b)") == "cis-root-usage (é, 😀, \\x1b)"  # printable text as it is
+
+
+def test_display_text_keeps_its_lines_and_is_xml():
+    assert inert.text("line one\n\tline two\r\x01\x1b") == "line one\n\tline two\\r\\x01\\x1b"
+
+
+def test_json_data_escapes_lone_surrogates_only_and_writes_no_nan():
+    data = inert.json_data({"f\ud800": ["\x1b[8m", float("nan"), datetime.date(2030, 1, 1)], 1: None})
+    assert data == {"f\\ud800": ["\x1b[8m", "nan", "2030-01-01"], 1: None}
+
+
+def test_markdown_escapes_html_cells_links_emphasis_and_code():
+    assert inert.markdown("<!-- a|b `c` *d* _e_ [f](g) ~~h~~ $i$ & \\") == (
+        "&lt;!-- a\\|b \\`c\\` \\*d\\* \\_e\\_ \\[f\\](g) \\~\\~h\\~\\~ \\$i\\$ &amp; \\\\")
+
+
+def test_preflights_own_colours_still_colour_the_table():
+    meta = CATALOGUE[0]
+    failing = Finding(meta, Status.FAIL, "\x1b[32mPASS\x1b[0m", {}, 0.1)
+    out = to_table([Report(Verdict.FAIL, Mode.ENFORCE, "us-east-1", "123456789012", (failing,), 0.1, (failing,),
+                           ("us-east-1",))], colour=True)
+    assert "\x1b[31mFAIL\x1b[0m" in out and "\\x1b[32mPASS\\x1b[0m" in out
+    assert SGR_OURS.findall(out) == ["\x1b[31m", "\x1b[0m"]
