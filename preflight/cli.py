@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import logging
 import math
 import os
 import re
@@ -286,8 +287,6 @@ def _audit(args: argparse.Namespace, registry, err: TextIO) -> tuple[int, str]:
     if policy.regions.names:
         _check_regions_enabled(policy.regions.names, accesses)
 
-    import logging
-
     progress = Progress(err)
     log_handler = progress.log_handler()  # log lines go above the progress line, never into it
     logging.getLogger().addHandler(log_handler)
@@ -525,8 +524,23 @@ def _snippet(args: argparse.Namespace) -> str:
     return SNIPPET.format(extra_parameters="", token=f"!ImportValue {args.stack_name}-ServiceToken")
 
 
+class _InertLastResort(logging.Handler):
+    """Python's handler of last resort (a record no handler took goes to standard error), writing one inert
+    line: a sweep's check errors quote AWS's messages, and no progress line takes them there."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            sys.stderr.write(inert.line(f"{record.levelname.lower()}: {record.getMessage()}") + "\n")
+        except Exception:
+            self.handleError(record)
+
+
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
     out, err = out or sys.stdout, err or sys.stderr
+    logging.lastResort = _InertLastResort()
     args = _parser().parse_args(argv)
     from preflight.registry import default_registry
 

@@ -40,9 +40,9 @@ def hostile_account(request) -> str:
     return request.param()
 
 
-def audit(moto_endpoint: str, check: str, fmt: str) -> subprocess.CompletedProcess:
+def audit(moto_endpoint: str, check: str, fmt: str, *more: str) -> subprocess.CompletedProcess:
     env = {**os.environ, **client_environment(moto_endpoint), "PYTHONPATH": str(ROOT)}
-    completed = subprocess.run([sys.executable, "-m", "preflight", "audit", "--checks", check, "--format", fmt],
+    completed = subprocess.run([sys.executable, "-m", "preflight", "audit", "--checks", check, "--format", fmt, *more],
                                capture_output=True, text=True, env=env, timeout=120)
     assert completed.returncode == 1, completed.stderr
     return completed
@@ -72,3 +72,25 @@ def test_markdown_has_no_comment_to_hide_behind_and_no_extra_cell(moto_endpoint,
     [row] = [line for line in out.splitlines() if line.startswith("| FAIL |")]
     assert len(re.findall(r"(?<!\\)(?:\\\\)*\|", row)) == 6  # five cells, the pipe from the data escaped
     assert "How to fix" in out.split(row)[1]  # what follows the row is still there
+
+
+def alarm_named_hostile_notifying_a_topic_that_is_gone() -> None:
+    """A CIS filter whose alarm (named HOSTILE) notifies a deleted topic: the check raises, and its log line
+    quotes the alarm's name."""
+    from sim.account import CIS_PATTERNS, client
+
+    create_trail("audit", log_group=TRAIL_LOG_GROUP)
+    put_metric_filter("cis-root-usage", CIS_PATTERNS["root-usage"])
+    client("cloudwatch").put_metric_alarm(
+        AlarmName=HOSTILE, MetricName="cis-root-usage", Namespace="n", Statistic="Sum", Period=300,
+        EvaluationPeriods=1, Threshold=1, ComparisonOperator="GreaterThanOrEqualToThreshold",
+        AlarmActions=["arn:aws:sns:us-east-1:123456789012:gone"])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("accounts", [[], ["--account", "123456789012"]], ids=["this-account", "sweep"])
+def test_a_log_line_quoting_aws_is_one_inert_line_on_standard_error(moto_endpoint, accounts):
+    alarm_named_hostile_notifying_a_topic_that_is_gone()
+    err = audit(moto_endpoint, "cis-monitoring-root-usage", "table", *accounts).stderr
+    assert "raised NotFound" in err and "\\x1b]0;preflight PASS\\x07\\x1b[8m" in err  # (moto turns \r into a space)
+    assert re.findall(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]", err) == [] and err.count("\n") == 1
