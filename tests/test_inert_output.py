@@ -131,6 +131,16 @@ def test_the_cloudformation_reason_shows_any_data_without_a_raw_control_characte
     assert text.startswith(headline(report))
 
 
+@FUZZ
+@given(report=reports())
+def test_the_hooks_annotations_show_any_data_without_a_raw_control_character(report):
+    from preflight.hook import MAX_STATUS_MESSAGE_CHARS, _annotation
+
+    for finding in report.findings:
+        message = _annotation(finding, report)["statusMessage"]
+        assert raw_controls(message, allowed="") == [] and len(message) <= MAX_STATUS_MESSAGE_CHARS
+
+
 # --- JUnit ------------------------------------------------------------------------------------------------
 
 def xml_text(element: ET.Element) -> list[str]:
