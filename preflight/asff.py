@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from preflight import inert
 from preflight.model import Finding, Report, Severity, Status
 
 SCHEMA_VERSION = "2018-10-08"
@@ -52,8 +53,9 @@ def to_asff(finding: Finding, report: Report, now: datetime.datetime | None = No
     resources = [{"Type": "AwsAccount", "Id": f"AWS::::Account:{account}", "Partition": partition, "Region": region}]
     resources += [{"Type": "Other", "Id": arn, "Partition": partition, "Region": region}
                   for arn in finding.resources[: MAX_RESOURCES - 1]]
-    description = finding.message + (f" ({finding.exemption.text})" if finding.exemption else "")
-    return {
+    # escaped before it is cut to ASFF's limits, so an escape cannot push a field past them
+    description = inert.text(finding.message + (f" ({finding.exemption.text})" if finding.exemption else ""))
+    return inert.json_data({
         "SchemaVersion": SCHEMA_VERSION,
         "Id": finding_id(account, region, meta.id),
         "ProductArn": f"arn:{partition}:securityhub:{region}:{account}:product/{account}/default",
@@ -66,15 +68,15 @@ def to_asff(finding: Finding, report: Report, now: datetime.datetime | None = No
         "Severity": {"Label": finding.effective_severity.value if finding.status.is_failure or finding.status is Status.EXEMPT
                      else Severity.INFORMATIONAL.value,
                      "Original": finding.effective_severity.value},
-        "Title": meta.title[:256],
+        "Title": inert.text(meta.title)[:256],
         "Description": description[:1024],
-        "Remediation": {"Recommendation": {"Text": meta.remediation[:512], "Url": meta.remediation_url}},
+        "Remediation": {"Recommendation": {"Text": inert.text(meta.remediation)[:512], "Url": meta.remediation_url}},
         "ProductFields": {"preflight/CheckId": meta.id, "preflight/Status": finding.status.value},
         "Resources": resources,
         "Compliance": {"Status": COMPLIANCE[finding.status], "RelatedRequirements": related_requirements(finding)},
         "Workflow": {"Status": WORKFLOW.get(finding.status, "NEW")},
         "RecordState": "ACTIVE",
-    }
+    }, inert.text)
 
 
 def findings_for(report: Report, now: datetime.datetime | None = None) -> list[dict[str, Any]]:

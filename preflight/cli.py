@@ -19,12 +19,14 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import logging
 import math
 import os
 import re
 import sys
 from typing import Sequence, TextIO
 
+from preflight import inert
 from preflight.errors import PolicyError, PreflightError
 from preflight.sweep import DEFAULT_CONCURRENCY, DEFAULT_ROLE_NAME
 
@@ -325,8 +327,6 @@ def _template_only(policy) -> bool:
 
 def _run(args: argparse.Namespace, policy, accesses, template, err: TextIO) -> list:
     """One report per account, audited at once, with live progress on a terminal."""
-    import logging
-
     from preflight.audit import run_audit
     from preflight.concurrency import spawn
     from preflight.progress import Progress
@@ -594,8 +594,23 @@ def _snippet(args: argparse.Namespace) -> str:
     return SNIPPET.format(extra_parameters="", token=f"!ImportValue {args.stack_name}-ServiceToken")
 
 
+class _InertLastResort(logging.Handler):
+    """Python's handler of last resort (a record no handler took goes to standard error), writing one inert
+    line: a sweep's check errors quote AWS's messages, and no progress line takes them there."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            sys.stderr.write(inert.line(f"{record.levelname.lower()}: {record.getMessage()}") + "\n")
+        except Exception:
+            self.handleError(record)
+
+
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
     out, err = out or sys.stdout, err or sys.stderr
+    logging.lastResort = _InertLastResort()
     args = _parser().parse_args(argv)
     from preflight.registry import default_registry
 
@@ -618,13 +633,13 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         return code
     except PolicyError as error:  # one header, one problem a line
         if len(error.problems) == 1 and not error.header:
-            err.write(f"preflight: {error.problems[0]}\n")
+            err.write(f"preflight: {inert.line(error.problems[0])}\n")
         else:
-            err.write(f"preflight: {error.header or 'invalid options'}:\n")
-            err.writelines(f"  - {problem}\n" for problem in error.problems)
+            err.write(f"preflight: {inert.line(error.header or 'invalid options')}:\n")
+            err.writelines(f"  - {inert.line(problem)}\n" for problem in error.problems)
         return EXIT_USAGE
-    except PreflightError as error:
-        err.write(f"preflight: {error}\n")
+    except PreflightError as error:  # may quote AWS's answer or a baseline's text
+        err.write(f"preflight: {inert.line(str(error))}\n")
         return EXIT_USAGE
 
 

@@ -8,7 +8,7 @@ import json
 import logging
 from typing import Callable
 
-from preflight import asff
+from preflight import asff, inert
 from preflight.aws import AwsAccess
 from preflight.concurrency import spawn
 from preflight.model import Delivery, Report
@@ -40,7 +40,7 @@ def report_key(reports: Reports, report: Report, ids: RequestIds) -> str:
 
 def _to_s3(report: Report, reports: Reports, aws: AwsAccess, ids: RequestIds) -> Delivery:
     key = report_key(reports, report, ids)
-    body = json.dumps({**ids.fields(), **report_to_dict(report)}, default=str).encode()
+    body = json.dumps(inert.json_data({**ids.fields(), **report_to_dict(report)})).encode()
     aws.client("s3").put_object(Bucket=reports.s3_bucket, Key=key, Body=body, ContentType="application/json")
     uri = f"s3://{reports.s3_bucket}/{key}"
     return Delivery("s3", True, f"report written to {uri}", uri)

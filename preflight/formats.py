@@ -8,7 +8,7 @@ import json
 import xml.etree.ElementTree as ET
 from typing import Callable, Sequence
 
-from preflight import asff
+from preflight import asff, inert
 from preflight.model import Finding, Report, Status, Verdict
 from preflight.report import headline, render_table, report_to_dict
 
@@ -43,14 +43,14 @@ def _where(finding: Finding, report: Report) -> str:
 
 
 def to_json(reports: Sequence[Report]) -> str:
-    return json.dumps({"$schema": REPORT_SCHEMA_ID, "verdict": overall(reports).value,
-                       "reports": [report_to_dict(r) for r in reports]}, indent=2, default=str) + "\n"
+    return json.dumps(inert.json_data({"$schema": REPORT_SCHEMA_ID, "verdict": overall(reports).value,
+                                       "reports": [report_to_dict(r) for r in reports]}), indent=2) + "\n"
 
 
 def to_table(reports: Sequence[Report], colour: bool = False) -> str:
     blocks = []
     for report in reports:
-        title = f"Account {report.account_id or 'unknown'}"
+        title = inert.line(f"Account {report.account_id or 'unknown'}")
         blocks.append(f"{title}\n{'-' * len(title)}\n{render_table(report, colour=colour)}")
     if len(reports) > 1:
         missed = len(not_audited(reports))
@@ -91,8 +91,17 @@ def to_junit(reports: Sequence[Report]) -> str:
             totals[key] += value
     for key, value in totals.items():
         suites.set(key, str(value))
+    _inert_tree(suites)
     ET.indent(suites)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+
+
+def _inert_tree(root: ET.Element) -> None:
+    """Every attribute and text in the tree as XML 1.0 can carry it (ElementTree writes any character)."""
+    for element in root.iter():
+        element.attrib.update({key: inert.text(value) for key, value in element.attrib.items()})
+        if element.text:
+            element.text = inert.text(element.text)
 
 
 SARIF_LEVEL = {Status.FAIL: "error", Status.ERROR: "warning", Status.TIMEOUT: "warning", Status.NOT_AUDITED: "warning"}
@@ -129,18 +138,18 @@ def to_sarif(reports: Sequence[Report]) -> str:
     run = {"tool": {"driver": {"name": "preflight", "informationUri": "https://github.com/preflight/preflight",
                                "rules": list(rules.values())}},
            "results": results}
-    return json.dumps({"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}, indent=2) + "\n"
-
-
-def _md_escape(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    # SARIF's text is shown by other tools (code-scanning pages, editors): escaped like JUnit's
+    return json.dumps(inert.json_data({"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}, inert.text),
+                      indent=2) + "\n"
 
 
 def to_markdown(reports: Sequence[Report]) -> str:
+    """Check ids (the catalogue's) go in code spans as they are; every other value through inert.markdown."""
+    md = inert.markdown
     lines = [f"## preflight: {overall(reports).value}", ""]
     if len(reports) > 1:  # several accounts: the summary first
         lines += ["| account | verdict | failing checks |", "|---|---|---|"]
-        lines += [f"| {r.account_id} | {headline(r)} | "
+        lines += [f"| {md(r.account_id)} | {md(headline(r))} | "
                   f"{', '.join(dict.fromkeys(f'`{f.check.id}`' for f in r.blocking)) or '-'} |" for r in reports]
         missed = not_audited(reports)
         if missed:
@@ -148,16 +157,16 @@ def to_markdown(reports: Sequence[Report]) -> str:
                           "nothing was read in them, so they are neither passing nor failing."]
         lines.append("")
     for report in reports:
-        lines += [f"### Account {report.account_id} — {headline(report)}", "",
-                  f"Regions: {', '.join(report.regions) or report.region}; baseline: {report.baseline}", "",
+        lines += [f"### Account {md(report.account_id)} — {md(headline(report))}", "",
+                  f"Regions: {md(', '.join(report.regions) or report.region)}; baseline: {md(report.baseline)}", "",
                   "| status | severity | check | region | message |", "|---|---|---|---|---|"]
         for f in report.findings:
-            lines.append(f"| {f.status.value} | {f.effective_severity.value} | `{f.check.id}` | {f.region or '-'} "
-                         f"| {_md_escape(f.message)} |")
+            lines.append(f"| {f.status.value} | {f.effective_severity.value} | `{f.check.id}` | {md(f.region or '-')} "
+                         f"| {md(f.message)} |")
         to_fix = list({f.check.id: f for f in report.failures}.values())
         if to_fix:
             lines += ["", "<details><summary>How to fix</summary>", ""]
-            lines += [f"- **{f.check.id}** — {_md_escape(f.check.remediation)} ([docs]({f.check.remediation_url}))"
+            lines += [f"- **{md(f.check.id)}** — {md(f.check.remediation)} ([docs]({f.check.remediation_url}))"
                       for f in to_fix]
             lines += ["", "</details>"]
         lines.append("")

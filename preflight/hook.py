@@ -41,7 +41,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from preflight import serving
+from preflight import inert, serving
 from preflight.aws import AwsAccess, account_in_arn
 from preflight.baseline_cache import BaselineCache
 from preflight.invocation import SafeContext
@@ -164,7 +164,7 @@ def _annotation(finding: Finding, report: Report) -> dict[str, Any]:
     else:  # ERROR or TIMEOUT that the baseline lets through (on_error: warn, or below fail_on)
         status, message = "SKIPPED", f"not judged ({finding.status.value}, not blocking): {finding.message}"
     annotation = {"annotationName": fit(name, MAX_ANNOTATION_NAME_CHARS), "status": status,
-                  "statusMessage": fit(message, MAX_STATUS_MESSAGE_CHARS),
+                  "statusMessage": fit(inert.line(message), MAX_STATUS_MESSAGE_CHARS),
                   "severityLevel": finding.effective_severity.value}
     if status == "FAILED":
         annotation["remediationMessage"] = fit(meta.remediation, MAX_REMEDIATION_MESSAGE_CHARS)

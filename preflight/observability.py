@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+from preflight import inert
 from preflight.model import Report
 from preflight.report import report_to_dict
 
@@ -40,15 +41,15 @@ class RequestIds:
 
 def log_audit(report: Report, ids: RequestIds) -> None:
     for finding in report.findings:
-        logger.info(json.dumps({
+        logger.info(json.dumps(inert.json_data({
             "event": "finding", **ids.fields(), "check": finding.check.id, "region": finding.region,
             "status": finding.status.value, "severity": finding.effective_severity.value,
             "duration_ms": round(finding.duration_s * 1000, 1), "message": finding.message,
             "error_code": finding.error_code,
-        }))
+        })))
     summary = {"event": "audit", **ids.fields(), **report_to_dict(report)}
     # The summary is the full report: every finding with its evidence, in one object.
-    logger.info(json.dumps(summary, default=str), extra={"preflight_report": report})
+    logger.info(json.dumps(inert.json_data(summary)), extra={"preflight_report": report})
 
 
 def publish_metrics(report: Report) -> None:

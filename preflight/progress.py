@@ -6,6 +6,7 @@ import logging
 import threading
 from typing import TextIO
 
+from preflight import inert
 from preflight.model import Finding
 
 MAX_WAITING_SHOWN = 4
@@ -36,7 +37,7 @@ class Progress:
     def above(self, text: str) -> None:
         """A line (a log record) printed above the progress line, which is then drawn again."""
         with self._lock:
-            self._stream.write(("\r\033[K" if self._enabled else "") + text + "\n")
+            self._stream.write(("\r\033[K" if self._enabled else "") + inert.line(text) + "\n")
             self._draw()
 
     def log_handler(self) -> logging.Handler:
@@ -60,5 +61,6 @@ class Progress:
             return
         waiting = list(self._waiting)
         shown = ", ".join(waiting[:MAX_WAITING_SHOWN]) + (f" +{len(waiting) - MAX_WAITING_SHOWN}" if len(waiting) > MAX_WAITING_SHOWN else "")
-        self._stream.write(f"\r\033[K{self._done}/{self._total} checks done" + (f"; waiting: {shown}" if waiting else ""))
+        status = f"{self._done}/{self._total} checks done" + (f"; waiting: {shown}" if waiting else "")
+        self._stream.write("\r\033[K" + inert.line(status))
         self._stream.flush()

@@ -7,6 +7,7 @@ import textwrap
 from dataclasses import dataclass
 from typing import Any
 
+from preflight import inert
 from preflight.model import Finding, Mode, Report, Severity, Status, Verdict
 
 MAX_REASON_CHARS = 256  # CloudFormation's limit; crhelper would cut a longer one from the front
@@ -38,7 +39,7 @@ class _Group:
         expired = [f.exemption.exemption.expires for f in self.findings if f.exemption and not f.exemption.applied]
         if expired:
             label += f" (exemption expired {max(expired).isoformat()})"
-        return label
+        return inert.line(label)
 
 
 def _groups(findings: tuple[Finding, ...], home: str) -> list[_Group]:
@@ -84,10 +85,11 @@ def _listing(head: str, groups: list[_Group], limit: int) -> str:
                 break
         return fit(text, limit)
     separator = ": "
-    budgets = _share_out([len(separator + g.first.message) for g in groups], limit - len(bare))
+    # the Reason and the hook's message reach the CloudFormation console and `aws cloudformation` output
+    details = [separator + inert.line(g.first.message) for g in groups]
+    budgets = _share_out([len(detail) for detail in details], limit - len(bare))
     parts = []
-    for group, budget in zip(groups, budgets):
-        detail = separator + group.first.message
+    for group, budget, detail in zip(groups, budgets, details):
         parts.append(group.label + (fit(detail, budget) if budget >= MIN_DETAIL_CHARS or budget >= len(detail) else ""))
     return fit(f"{head}{' | '.join(parts)}", limit)
 
@@ -222,7 +224,7 @@ def render_table(report: Report, width: int = 100, colour: bool = False) -> str:
     for f in report.findings:
         message = f.message + (f" [{f.exemption.text}]" if f.exemption else "")
         check = f.check.id + (f" @{f.region}" if multi_region and f.region else "")
-        rows.append((f.status.value, f.effective_severity.value, check, message))
+        rows.append(tuple(inert.line(cell) for cell in (f.status.value, f.effective_severity.value, check, message)))
     header = ("STATUS", "SEVERITY", "CHECK")
     widths = [max(len(header[i]), *(len(r[i]) for r in rows)) if rows else len(header[i]) for i in range(3)]
     indent = sum(widths) + 6
@@ -239,13 +241,13 @@ def render_table(report: Report, width: int = 100, colour: bool = False) -> str:
     if to_fix:
         lines += ["", "How to fix:"]
         for f in to_fix:
-            lines.append(f"- {f.check.id}: {f.check.title}")
-            lines.extend(textwrap.wrap(f.check.remediation, width, initial_indent="    ", subsequent_indent="    ",
-                                       break_on_hyphens=False))
-            lines.append(f"    {f.check.remediation_url}")
+            lines.append(inert.line(f"- {f.check.id}: {f.check.title}"))
+            lines.extend(textwrap.wrap(inert.line(f.check.remediation), width, initial_indent="    ",
+                                       subsequent_indent="    ", break_on_hyphens=False))
+            lines.append(inert.line(f"    {f.check.remediation_url}"))
     counts = {s: len(report.with_status(s)) for s in Status if report.with_status(s)}
     summary = ", ".join(f"{n} {s.value.lower().replace('_', ' ')}" for s, n in counts.items())
     regions = f"regions {', '.join(report.regions)}" if multi_region else f"region {report.region}"
-    lines += ["", f"Verdict: {headline(report)}  ({summary}; {report.duration_s:.2f} s; "
-                  f"account {report.account_id or 'unknown'}, {regions}; baseline {report.baseline})"]
+    lines += ["", inert.line(f"Verdict: {headline(report)}  ({summary}; {report.duration_s:.2f} s; "
+                             f"account {report.account_id or 'unknown'}, {regions}; baseline {report.baseline})")]
     return "\n".join(lines)

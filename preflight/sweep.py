@@ -17,6 +17,7 @@ import threading
 from dataclasses import dataclass, replace
 from typing import Callable, Iterable, Iterator, Sequence, TextIO
 
+from preflight import inert
 from preflight.model import CheckMeta, Controls, Finding, Mode, Report, Severity, Status, Verdict
 from preflight.policy import Policy
 from preflight.runner import Deadline, Runner
@@ -140,7 +141,8 @@ class SweepProgress:
             self._done += 1
             self._failing += report.verdict is Verdict.FAIL
             if self._enabled:
-                self._stream.write(f"\r\033[K{self._done}/{self._total} accounts done, {self._failing} failing so far")
+                status = f"{self._done}/{self._total} accounts done, {self._failing} failing so far"
+                self._stream.write("\r\033[K" + inert.line(status))
                 self._stream.flush()
 
     def close(self) -> None:
