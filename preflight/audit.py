@@ -6,9 +6,10 @@ from dataclasses import replace
 from typing import Any
 
 from preflight.aws import AwsAccess
+from preflight.concurrency import Deadline
 from preflight.model import Report
 from preflight.policy import Policy
-from preflight.runner import Deadline, Observer, Runner
+from preflight.runner import Observer, Runner
 
 
 def run_audit(policy: Policy, aws: AwsAccess, deadline: Deadline, runner: Runner | None = None,

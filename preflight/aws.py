@@ -57,12 +57,6 @@ def new_session(**kwargs: Any) -> boto3.Session:
     return session
 
 
-def account_in_arn(arn: str) -> str | None:
-    """The account id of an ARN (arn:PARTITION:SERVICE:REGION:ACCOUNT:...), or None if it has none."""
-    parts = str(arn).split(":")
-    return parts[4] if len(parts) > 5 and parts[0] == "arn" and parts[4].isdigit() else None
-
-
 def default_config() -> Config:
     from botocore.config import Config
 

@@ -32,7 +32,14 @@ from preflight import validation
 from preflight.aws import AwsAccess
 from preflight.errors import BaselineError
 from preflight.model import Mode, OnError, Severity
-from preflight.policy import Policy, Regions, RegionsKind, Reports, Selection, TemplateChecks
+from preflight.policy import (
+    Policy,
+    Regions,
+    RegionsKind,
+    Reports,
+    Selection,
+    TemplateChecks,
+)
 from preflight.registry import Registry
 
 BASELINE_ENV = "PREFLIGHT_BASELINE"  # a baseline name, file:PATH, ssm:PARAMETER or s3://BUCKET/KEY

@@ -7,11 +7,10 @@ import time
 
 from preflight import baseline
 from preflight.aws import AwsAccess
-from preflight.concurrency import spawn
+from preflight.concurrency import Deadline, spawn
 from preflight.errors import BaselineError
 from preflight.policy import Policy
 from preflight.registry import Registry
-from preflight.runner import Deadline
 
 BASELINE_TTL_S = 60.0
 

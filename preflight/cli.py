@@ -206,7 +206,7 @@ def _identity(session) -> tuple[str, str]:
 
 
 def _account_in(role_arn: str) -> str:
-    from preflight.aws import account_in_arn
+    from preflight.names import account_in_arn
 
     account = account_in_arn(role_arn)
     if account is None or not ROLE_ARN.match(role_arn):
@@ -328,9 +328,8 @@ def _template_only(policy) -> bool:
 def _run(args: argparse.Namespace, policy, accesses, template, err: TextIO) -> list:
     """One report per account, audited at once, with live progress on a terminal."""
     from preflight.audit import run_audit
-    from preflight.concurrency import spawn
+    from preflight.concurrency import Deadline, spawn
     from preflight.progress import Progress
-    from preflight.runner import Deadline
 
     progress = Progress(err)
     log_handler = progress.log_handler()  # log lines go above the progress line, never into it
@@ -400,10 +399,17 @@ def _sweep(args: argparse.Namespace, session, identity: tuple[str, str], home: s
 
     from preflight.audit import run_audit
     from preflight.aws import AwsAccess
-    from preflight.runner import Deadline
-    from preflight.concurrency import spawn
-    from preflight.sweep import (Limits, SweepProgress, Target, not_audited, organization_accounts, role_arn, sweep,
-                                 unreachable)
+    from preflight.concurrency import Deadline, spawn
+    from preflight.names import role_arn
+    from preflight.sweep import (
+        Limits,
+        SweepProgress,
+        Target,
+        not_audited,
+        organization_accounts,
+        sweep,
+        unreachable,
+    )
 
     own_account, partition = identity
     if args.organization:

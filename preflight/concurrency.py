@@ -7,13 +7,31 @@ whoever stops waiting simply drops the Future, and a late result lands in an obj
 from __future__ import annotations
 
 import threading
+import time
 from concurrent.futures import Future
+from dataclasses import dataclass
 from typing import Callable, Iterable, TypeVar
 
 from preflight import tracing
 
 T = TypeVar("T")
 R = TypeVar("R")
+
+
+Clock = Callable[[], float]
+
+
+@dataclass(frozen=True)
+class Deadline:
+    at: float  # on the clock below
+    clock: Clock = time.monotonic
+
+    @classmethod
+    def after(cls, seconds: float, clock: Clock = time.monotonic) -> "Deadline":
+        return cls(clock() + max(0.0, seconds), clock)
+
+    def remaining(self) -> float:
+        return max(0.0, self.at - self.clock())
 
 
 def spawn(fn: Callable[..., R], *args: object, name: str = "preflight") -> "Future[R]":

@@ -10,24 +10,19 @@ from typing import Callable
 
 from preflight import asff, inert
 from preflight.aws import AwsAccess
-from preflight.concurrency import spawn
+from preflight.aws_errors import describe_error
+from preflight.concurrency import Deadline, spawn
 from preflight.model import Delivery, Report
+from preflight.names import stack_name
 from preflight.observability import RequestIds
 from preflight.policy import Reports
 from preflight.report import report_to_dict
-from preflight.runner import Deadline, describe_error
 
 logger = logging.getLogger(__name__)
 
 SECURITY_HUB_BATCH = 100  # BatchImportFindings takes at most 100 findings per call
 # IAM actions each destination needs; cfn/preflight.yaml grants them only when the destination is configured.
 IAM_ACTIONS = {"s3": ("s3:PutObject",), "security_hub": ("securityhub:BatchImportFindings",), "sns": ("sns:Publish",)}
-
-
-def stack_name(stack_id: str) -> str:
-    # arn:aws:cloudformation:REGION:ACCOUNT:stack/NAME/UUID
-    parts = stack_id.split(":stack/", 1)
-    return parts[1].split("/", 1)[0] if len(parts) == 2 else "cli"
 
 
 def report_key(reports: Reports, report: Report, ids: RequestIds) -> str:

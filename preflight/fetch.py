@@ -7,8 +7,8 @@ import http.client
 import ssl
 from urllib.parse import urlsplit
 
-from preflight.delivery import request_target
 from preflight.documents import Remaining
+from preflight.presigned import request_target
 
 CHUNK_BYTES = 64 * 1024
 

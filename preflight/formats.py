@@ -10,7 +10,9 @@ from typing import Callable, Sequence
 
 from preflight import asff, inert
 from preflight.model import Finding, Report, Status, Verdict
-from preflight.report import headline, render_table, report_to_dict
+from preflight.report import report_to_dict
+from preflight.table import render_table
+from preflight.text import headline
 
 REPORT_SCHEMA_ID = "https://preflight.dev/schemas/report-1.json"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"

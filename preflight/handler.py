@@ -13,9 +13,10 @@ verdicts = hook.VerdictCache()  # the hook's recent verdicts, per warm container
 
 try:  # anything broken below is answered FAILED (Create/Update) or SUCCESS (Delete), never silence
     from preflight import tracing
-    from preflight.aws import AwsAccess, account_in_arn
-    from preflight.registry import default_registry
+    from preflight.aws import AwsAccess
     from preflight.baseline_cache import BaselineCache
+    from preflight.names import account_in_arn
+    from preflight.registry import default_registry
     from preflight.resource import answer
 
     registry = default_registry()

@@ -42,14 +42,16 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from preflight import inert, serving
-from preflight.aws import AwsAccess, account_in_arn
+from preflight.aws import AwsAccess
 from preflight.baseline_cache import BaselineCache
 from preflight.invocation import SafeContext
 from preflight.model import Finding, Report, Status
+from preflight.names import STACK_ID, account_in_arn
 from preflight.observability import RequestIds
+from preflight.reason import reason
 from preflight.registry import Registry
-from preflight.report import fit, reason
-from preflight.request import REQUEST_ID, STACK_ID, echoed
+from preflight.request import REQUEST_ID, echoed
+from preflight.text import fit
 
 logger = logging.getLogger(__name__)
 
@@ -237,7 +239,7 @@ class VerdictCache:
 def answer(event: Mapping[str, Any], context: SafeContext, aws: AwsAccess, registry: Registry,
            baselines: BaselineCache, verdicts: VerdictCache) -> dict[str, Any]:
     """The hook's answer. Never raises; never IN_PROGRESS."""
-    from preflight.template import from_payload_url
+    from preflight.payload import from_payload_url
 
     request = parse(event, context.aws_request_id)
     if isinstance(request, Malformed):

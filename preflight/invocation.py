@@ -8,18 +8,14 @@ engine reads from the context goes through `SafeContext`, which has one type per
 from __future__ import annotations
 
 import math
-import re
 import time
 from typing import Any
 
-from preflight.validation import REGION_PATTERN
+from preflight.names import FUNCTION_ARN
 
 DEFAULT_REMAINING_S = 30.0  # for an invocation without a usable Lambda context (invoked by hand, a harness)
 MAX_REMAINING_S = 900.0  # Lambda's longest timeout
 LAMBDA_MEMORY_MIB = range(128, 10241)  # what Lambda allows for MemorySize
-FUNCTION_ARN = re.compile(
-    rf"^arn:aws[a-z-]{{0,20}}:lambda:{REGION_PATTERN}:\d{{12}}:function:[A-Za-z0-9_-]{{1,140}}(:[A-Za-z0-9$_-]{{1,128}})?$"
-)
 
 
 def memory_mib(value: Any) -> int | None:

@@ -20,11 +20,19 @@ from typing import Any
 from crhelper import CfnResource
 from crhelper.resource_helper import FAILED, SUCCESS
 
-from preflight.delivery import deliver, host_of, is_allowed
+from preflight.concurrency import Deadline
+from preflight.delivery import deliver
 from preflight.invocation import SafeContext
-from preflight.report import MAX_REASON_CHARS, fit
-from preflight.request import MAX_RESPONSE_URL_CHARS, echoed, malformation, safe_physical_id, without_crhelper_keys
-from preflight.runner import Deadline
+from preflight.presigned import host_of, is_allowed
+from preflight.reason import MAX_REASON_CHARS
+from preflight.request import (
+    MAX_RESPONSE_URL_CHARS,
+    echoed,
+    malformation,
+    safe_physical_id,
+    without_crhelper_keys,
+)
+from preflight.text import fit
 
 logger = logging.getLogger(__name__)
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from typing import Any, Mapping
 
-from preflight.validation import REGION_PATTERN, nested_deeper_than
+from preflight.names import STACK_ID
+from preflight.validation import nested_deeper_than
 
 REQUEST_TYPES = ("Create", "Update", "Delete")
 REQUIRED_FIELDS = ("RequestType", "ResponseURL", "StackId", "RequestId", "LogicalResourceId")
@@ -19,10 +20,6 @@ MAX_RESPONSE_URL_CHARS = 4096
 MAX_PHYSICAL_ID_CHARS = 1024  # CloudFormation's limit for a physical resource id
 MAX_PROPERTIES_DEPTH = 32  # Custom::Preflight's properties are two levels deep; far deeper is an attack
 
-# arn:PARTITION:cloudformation:REGION:ACCOUNT:stack/NAME/ID - a stack name is at most 128 characters.
-STACK_ID = re.compile(
-    rf"^arn:aws[a-z-]{{0,20}}:cloudformation:{REGION_PATTERN}:\d{{12}}:stack/[A-Za-z][A-Za-z0-9-]{{0,127}}/[A-Za-z0-9-]{{1,64}}$"
-)
 REQUEST_ID = re.compile(r"^[A-Za-z0-9-]{1,64}$")
 LOGICAL_ID = re.compile(r"^[A-Za-z0-9]{1,255}$")
 PRINTABLE = re.compile(r"^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$")

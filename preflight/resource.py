@@ -21,12 +21,14 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from preflight import serving
-from preflight.aws import AwsAccess, account_in_arn
+from preflight.aws import AwsAccess
 from preflight.baseline_cache import BaselineCache
 from preflight.invocation import SafeContext
+from preflight.names import account_in_arn
 from preflight.observability import RequestIds
+from preflight.reason import MAX_REASON_CHARS, reason, response_data, with_report_uri
 from preflight.registry import Registry
-from preflight.report import MAX_REASON_CHARS, fit, reason, response_data, with_report_uri
+from preflight.text import fit
 
 
 @dataclass(frozen=True)

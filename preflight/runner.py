@@ -7,17 +7,17 @@ from __future__ import annotations
 
 import concurrent.futures
 import logging
-import re
 import time
 from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from preflight import tracing
 from preflight.aws import AwsAccess
-from preflight.concurrency import spawn
+from preflight.aws_errors import describe_error
+from preflight.concurrency import Clock, Deadline, spawn
 from preflight.context import AuditMemo, CheckContext
 from preflight.errors import EvaluationError
 from preflight.model import Finding, Result, Scope, Status
@@ -25,51 +25,8 @@ from preflight.policy import Policy, Regions, RegionsKind, Selection
 
 logger = logging.getLogger(__name__)
 
-Clock = Callable[[], float]
 # IAM actions the engine itself needs, beyond the checks' own.
 ENGINE_IAM_ACTIONS = ("ec2:DescribeRegions",)
-
-
-@dataclass(frozen=True)
-class Deadline:
-    at: float  # on the clock below
-    clock: Clock = time.monotonic
-
-    @classmethod
-    def after(cls, seconds: float, clock: Clock = time.monotonic) -> "Deadline":
-        return cls(clock() + max(0.0, seconds), clock)
-
-    def remaining(self) -> float:
-        return max(0.0, self.at - self.clock())
-
-
-MAX_ERROR_MESSAGE_CHARS = 200
-
-
-def condensed(message: str) -> str:
-    """An error message as one short line: an HTML error page (an endpoint that is not AWS, a proxy) becomes
-    its title or first text, never markup."""
-    text = str(message)
-    if "<" in text and re.search(r"<(!doctype|html|head|body|title|h1)\b", text, re.IGNORECASE):
-        title = re.search(r"<title[^>]*>(.*?)</title>", text, re.IGNORECASE | re.DOTALL)
-        text = title.group(1) if title else re.sub(r"<[^>]+>", " ", text)
-    text = " ".join(text.split())
-    return text if len(text) <= MAX_ERROR_MESSAGE_CHARS else text[:MAX_ERROR_MESSAGE_CHARS - 1] + "…"
-
-
-def describe_error(error: BaseException) -> tuple[str, str]:
-    """(error code, a message for a person) for anything a check may raise."""
-    if isinstance(error, ClientError):
-        detail = error.response.get("Error", {})
-        code = condensed(detail.get("Code", "ClientError"))[:60]
-        retries = error.response.get("ResponseMetadata", {}).get("RetryAttempts", 0)
-        tried = f" (after {retries + 1} attempts)" if retries else ""
-        return code, f"{code} calling {error.operation_name}{tried}: {condensed(detail.get('Message', ''))}".rstrip(": ")
-    if isinstance(error, EvaluationError):
-        return error.code, condensed(str(error))
-    if isinstance(error, BotoCoreError):
-        return type(error).__name__, condensed(str(error))
-    return type(error).__name__, f"internal error in the check: {type(error).__name__}: {condensed(str(error))}"
 
 
 def audited_regions(regions: Regions, aws: AwsAccess, home: str) -> tuple[str, ...]:

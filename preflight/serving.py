@@ -18,13 +18,12 @@ from preflight import capacity, destinations, observability, properties
 from preflight.audit import merged, run_audit
 from preflight.aws import AwsAccess
 from preflight.baseline_cache import BaselineCache
-from preflight.concurrency import spawn
+from preflight.concurrency import Deadline, spawn
 from preflight.errors import BaselineError, PolicyError, PreflightError
 from preflight.model import Report, Scope, Status
 from preflight.observability import RequestIds
 from preflight.policy import Policy, RegionsKind, with_template_checks
 from preflight.registry import Registry
-from preflight.runner import Deadline
 
 logger = logging.getLogger(__name__)
 

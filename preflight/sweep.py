@@ -12,22 +12,31 @@ deadline, and the sweep as a whole within an optional budget.
 """
 from __future__ import annotations
 
-import re
 import threading
 from dataclasses import dataclass, replace
 from typing import Callable, Iterable, Iterator, Sequence, TextIO
 
 from preflight import inert
-from preflight.model import CheckMeta, Controls, Finding, Mode, Report, Severity, Status, Verdict
+from preflight.concurrency import Deadline
+from preflight.model import (
+    CheckMeta,
+    Controls,
+    Finding,
+    Mode,
+    Report,
+    Severity,
+    Status,
+    Verdict,
+)
+from preflight.names import ACCOUNT_ID
 from preflight.policy import Policy
-from preflight.runner import Deadline, Runner
+from preflight.runner import Runner
 
 DEFAULT_ROLE_NAME = "OrganizationAccountAccessRole"
 DEFAULT_CONCURRENCY = 8  # accounts audited at once: each holds its own clients and threads
 MAX_CONCURRENCY = 64
 # After the budget, how long an account already judging (its deadline reached) may take to hand its report in.
 REPORT_GRACE_S = 1.0
-ACCOUNT_ID = re.compile(r"^[0-9]{12}$")  # ASCII digits only (\d would take any script's digits)
 BYTE_ORDER_MARK = "\ufeff"
 
 # The pseudo-check an unreachable account is reported under (it is not in the catalogue: nothing selects it).
@@ -65,10 +74,6 @@ class Limits:
     concurrency: int
     account_timeout_s: float  # each account's own audit deadline
     budget: Deadline | None = None  # the whole sweep's, if any
-
-
-def role_arn(partition: str, account_id: str, role_name: str) -> str:
-    return f"arn:{partition}:iam::{account_id}:role/{role_name}"
 
 
 def accounts_in_lines(lines: Iterable[str]) -> list[str]:

@@ -1,6 +1,5 @@
-"""The template being deployed, when one is at hand: fetched from a hook request's payload URL (under the same
-rules as the response URL: HTTPS to an S3 endpoint, bounded in total time and in size) or read from a file
-(the CLI's --template), and read as CloudFormation reads it: JSON when it is JSON (the C parser: any
+"""The template being deployed, when one is at hand - read from a file (the CLI's --template) or from a hook
+request's payload (preflight.payload) - and read as CloudFormation reads it: JSON when it is JSON (the C parser: any
 whitespace JSON allows, tabs included), YAML otherwise (short-form tags read as their long form, no aliases),
 nested at most documents.MAX_DEPTH deep, and stopped at a deadline. Only TemplateUnavailable leaves this
 module, with a reason a person can act on."""
@@ -8,18 +7,14 @@ from __future__ import annotations
 
 import codecs
 import contextlib
-import http.client
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any, Iterator
 
-from preflight import documents, fetch, jsonsafe
-from preflight.delivery import host_of, is_allowed
+from preflight import documents, jsonsafe
+from preflight.concurrency import Deadline
 from preflight.documents import Remaining
-from preflight.runner import Deadline
 
 MAX_TEMPLATE_BYTES = 1024 * 1024  # CloudFormation's largest template (from S3)
-MAX_PAYLOAD_BYTES = 3 * MAX_TEMPLATE_BYTES  # the template, the previous one and the request's metadata
-MAX_FETCH_S = 5.0
 # Peak memory of reading a template, per MB of its text, over the text itself (tools/bench_template.py,
 # docs/performance.md): ~3 MiB (JSON) and ~6 MiB (YAML) for a template of resources and policies; 24-25 MiB
 # for the densest documents measured (a list of empty objects, JSON or YAML), which is what is reserved.
@@ -40,7 +35,7 @@ def _size(text: str) -> int:
 
 
 @contextlib.contextmanager
-def _only_unavailable(what: str) -> Iterator[None]:
+def reading_errors(what: str) -> Iterator[None]:
     """Whatever goes wrong while reading becomes TemplateUnavailable, in words."""
     try:
         yield
@@ -91,7 +86,7 @@ def parse(text: str, *, deadline: Remaining | None = None, timeout: float | None
     """The template as a document. Reading stops at the deadline (or after timeout seconds; neither: no bound)."""
     if deadline is None and timeout is not None:
         deadline = Deadline.after(timeout)
-    with _only_unavailable("the template"):
+    with reading_errors("the template"):
         if len(text) > MAX_TEMPLATE_BYTES or _size(text) > MAX_TEMPLATE_BYTES:
             raise TemplateUnavailable(f"the template is larger than {MAX_TEMPLATE_BYTES // 1024} KiB")
         try:
@@ -103,7 +98,7 @@ def parse(text: str, *, deadline: Remaining | None = None, timeout: float | None
         return document
 
 
-def _decoded(data: bytes, what: str) -> str:
+def decoded(data: bytes, what: str) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -112,7 +107,7 @@ def _decoded(data: bytes, what: str) -> str:
 
 
 def from_file(path: str, *, deadline: Remaining | None = None, timeout: float | None = None) -> dict[str, Any]:
-    with _only_unavailable(f"the template {path}"):
+    with reading_errors(f"the template {path}"):
         try:
             with open(Path(path), "rb") as source:
                 data = source.read(MAX_TEMPLATE_BYTES + 4)  # + a byte-order mark and one byte over
@@ -120,41 +115,6 @@ def from_file(path: str, *, deadline: Remaining | None = None, timeout: float | 
             raise TemplateUnavailable(f"cannot read {path}: {error.strerror or error}") from error
         if len(data) - (3 if data.startswith(codecs.BOM_UTF8) else 0) > MAX_TEMPLATE_BYTES:
             raise TemplateUnavailable(f"the template is larger than {MAX_TEMPLATE_BYTES // 1024} KiB")
-        return parse(_decoded(data, f"the template {path}"), deadline=deadline, timeout=timeout)
+        return parse(decoded(data, f"the template {path}"), deadline=deadline, timeout=timeout)
 
 
-def from_payload_url(url: Any, timeout: float = MAX_FETCH_S, *, deadline: Remaining | None = None) -> dict[str, Any]:
-    """The template a hook request's payload carries, fetched and read within the deadline (or timeout seconds
-    from now); the fetch itself takes at most MAX_FETCH_S of it. The URL is pre-signed: only its host is shown."""
-    if url is None:
-        raise TemplateUnavailable("the request carries no payload URL")
-    if not isinstance(url, str) or not is_allowed(url):
-        raise TemplateUnavailable(f"the payload URL (host {host_of(str(url))[:80]}) is not an S3 URL; not fetched")
-    whole = deadline or Deadline.after(timeout)
-    with _only_unavailable("the payload"):
-        fetch_s = min(whole.remaining(), MAX_FETCH_S)
-        try:
-            data = fetch.get(url, Deadline.after(fetch_s), MAX_PAYLOAD_BYTES)
-        except fetch.FetchError as error:
-            raise TemplateUnavailable(f"the payload URL {error}" if error.status else f"the payload {error}") from None
-        except TimeoutError:
-            raise TemplateUnavailable(f"the payload did not arrive from {host_of(url)} within {fetch_s:.1f} s") from None
-        except (OSError, http.client.HTTPException) as error:
-            raise TemplateUnavailable(f"the payload could not be fetched from {host_of(url)} "
-                                      f"({type(error).__name__})") from None
-        text = _decoded(data, "the payload")
-        del data  # the payload is held once while it is read, not twice
-        try:
-            payload = jsonsafe.loads(text)
-        except jsonsafe.NotJson as error:
-            raise TemplateUnavailable(f"the payload is not JSON (line {error.lineno} column {error.colno}: "
-                                      f"{error.msg})") from None
-        except documents.Refused as refused:
-            raise TemplateUnavailable(f"the payload {refused}") from None
-        del text
-        template = payload.get("template") if isinstance(payload, Mapping) else None
-        if isinstance(template, str):
-            return parse(template, deadline=whole)
-        if isinstance(template, dict):
-            return template
-        raise TemplateUnavailable("the payload carries no template")

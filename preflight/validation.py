@@ -8,11 +8,8 @@ import re
 from typing import Any, Iterable, Mapping
 
 from preflight.model import Check, Exemption, Parameter, Severity
+from preflight.names import REGION_NAME
 from preflight.registry import Registry
-
-REGION_PATTERN = r"([a-z]{2}|eusc)(-[a-z]+){1,3}-\d{1,2}"  # us-east-1, us-gov-west-1, eusc-de-east-1
-REGION_NAME = re.compile(rf"^{REGION_PATTERN}$")
-
 
 MAX_PROBLEMS = 10  # listed in a message; the rest are counted ("... and 4,990 more")
 MAX_QUOTED_CHARS = 40  # of a value quoted back in a message

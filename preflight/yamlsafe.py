@@ -7,7 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from preflight.documents import Remaining
-from preflight.yamlstream import AliasRefused, load as _load
+from preflight.yamlstream import AliasRefused
+from preflight.yamlstream import load as _load
 
 __all__ = ["AliasRefused", "load"]
 

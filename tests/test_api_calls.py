@@ -9,7 +9,7 @@ from preflight import baseline
 from preflight.audit import run_audit
 from preflight.aws import AwsAccess, new_session
 from preflight.registry import default_registry
-from preflight.runner import Deadline
+from preflight.concurrency import Deadline
 from sim.account import make_fully_compliant
 from sim.cloudformation import ACCOUNT_ID, REGION
 

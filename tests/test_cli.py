@@ -261,7 +261,7 @@ def test_live_progress_on_a_terminal_and_none_in_a_pipe(account_without_root_mfa
     from preflight.baseline import load
     from preflight.progress import Progress
     from preflight.registry import default_registry
-    from preflight.runner import Deadline
+    from preflight.concurrency import Deadline
 
     terminal = Terminal()
     progress = Progress(terminal)

@@ -7,8 +7,9 @@ import time
 
 import pytest
 
-from preflight.delivery import deliver, is_allowed
-from preflight.runner import Deadline
+from preflight.delivery import deliver
+from preflight.presigned import is_allowed
+from preflight.concurrency import Deadline
 from sim.cloudformation import FakeLambdaContext
 from tests.handler_support import invoke
 

@@ -317,7 +317,7 @@ def test_a_template_that_breaks_the_reader_keeps_the_finished_account_audit(monk
     def nested_too_deep(url, timeout=None, deadline=None):
         raise RecursionError("maximum recursion depth exceeded")
 
-    monkeypatch.setattr("preflight.template.from_payload_url", nested_too_deep)
+    monkeypatch.setattr("preflight.payload.from_payload_url", nested_too_deep)
     set_root_mfa(False)
     response = answer("hook-stack-create.json")
     assert response["errorCode"] == "NonCompliant"

@@ -22,7 +22,8 @@ from preflight.formats import to_asff, to_json, to_junit, to_markdown, to_sarif,
 from preflight.model import Delivery, Exemption, ExemptionNote, Finding, Mode, Report, Severity, Status, Verdict
 from preflight.progress import Progress
 from preflight.registry import default_registry
-from preflight.report import MAX_REASON_CHARS, headline, reason
+from preflight.reason import MAX_REASON_CHARS, reason
+from preflight.text import headline
 from preflight.sweep import SweepProgress, unreachable
 
 ROOT = Path(__file__).resolve().parent.parent

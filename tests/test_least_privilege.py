@@ -113,7 +113,7 @@ def test_each_report_destination_calls_exactly_the_action_it_is_granted():
     from preflight.model import Finding, Mode, Report, Status, Verdict
     from preflight.observability import RequestIds
     from preflight.policy import Reports
-    from preflight.runner import Deadline
+    from preflight.concurrency import Deadline
     from sim.account import create_bucket
 
     create_bucket("reports")

@@ -2,7 +2,8 @@
 import json
 
 from preflight.model import CheckMeta, Controls, Finding, Mode, Report, Severity, Status, Verdict
-from preflight.report import MAX_REASON_CHARS, reason, report_to_dict, response_data
+from preflight.reason import MAX_REASON_CHARS, reason, response_data
+from preflight.report import report_to_dict
 
 
 def finding(check_id: str, status: Status, message: str = "something is wrong", severity=Severity.HIGH) -> Finding:

@@ -12,7 +12,7 @@ from preflight import baseline
 from preflight.audit import run_audit
 from preflight.aws import AwsAccess, new_session
 from preflight.registry import default_registry
-from preflight.runner import Deadline
+from preflight.concurrency import Deadline
 from sim.cloudformation import ACCOUNT_ID, REGION
 from sim import account_states
 

@@ -11,7 +11,7 @@ import pytest
 from preflight.cli import EXIT_INCOMPLETE, UsageError, _accounts_file
 from preflight.model import Check, CheckMeta, Controls, Severity, Status, Verdict, failed, passed
 from preflight.policy import Policy, Selection
-from preflight.runner import Deadline
+from preflight.concurrency import Deadline
 from preflight.sweep import Limits, Target, sweep
 from sim.account import create_role, set_root_mfa
 from tests.test_cli import run

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from preflight import handler, hook, template
+from preflight import handler, hook, payload
 from preflight.template import TemplateUnavailable
 from sim.account import make_compliant
 from sim.cloudformation import FakeLambdaContext
@@ -84,7 +84,7 @@ def test_a_payload_trickled_a_byte_every_half_second_is_given_up_at_the_bound(tr
 
     def fetch() -> None:
         try:
-            template.from_payload_url(server.url, timeout=1.5)
+            payload.from_payload_url(server.url, timeout=1.5)
         except BaseException as error:  # noqa: BLE001 - the test reads whatever came out
             outcome.append(error)
 
@@ -100,14 +100,14 @@ def test_a_payload_trickled_a_byte_every_half_second_is_given_up_at_the_bound(tr
 
 
 def test_a_payload_over_the_size_limit_is_refused_before_it_is_read(cfn):
-    url = cfn.serve("big", {"template": "x" * template.MAX_PAYLOAD_BYTES})
+    url = cfn.serve("big", {"template": "x" * payload.MAX_PAYLOAD_BYTES})
     with pytest.raises(TemplateUnavailable, match=r"^the payload is larger than 3072 KiB$"):
-        template.from_payload_url(url)
+        payload.from_payload_url(url)
 
 
 def test_a_payload_url_answering_an_error_says_so_without_the_signature(cfn):
     with pytest.raises(TemplateUnavailable) as raised:
-        template.from_payload_url(cfn.url("missing") + "&X-Amz-Security-Token=t0ken")
+        payload.from_payload_url(cfn.url("missing") + "&X-Amz-Security-Token=t0ken")
     assert str(raised.value) == "the payload URL answered HTTP 404"
 
 
@@ -130,10 +130,10 @@ def raw_payload(cfn, name: str, body: bytes) -> str:
 def test_a_payload_is_read_by_the_template_rules(cfn, body, reason):
     url = raw_payload(cfn, "p", body)
     if reason is None:
-        assert template.from_payload_url(url) == {"Resources": {}}
+        assert payload.from_payload_url(url) == {"Resources": {}}
         return
     with pytest.raises(TemplateUnavailable) as raised:
-        template.from_payload_url(url)
+        payload.from_payload_url(url)
     assert str(raised.value).startswith(reason)
 
 

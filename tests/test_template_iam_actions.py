@@ -354,7 +354,7 @@ def audit_with_the_data(template):
     from preflight.audit import run_audit
     from preflight.aws import AwsAccess
     from preflight.policy import Policy, Selection
-    from preflight.runner import Deadline
+    from preflight.concurrency import Deadline
 
     policy = Policy(selections=(Selection.of(CHECK),))
     return run_audit(policy, AwsAccess(region="us-east-1"), Deadline.after(10), template=template).findings[0]

@@ -12,7 +12,7 @@ import yaml
 from hypothesis import given, settings, strategies as st
 
 from preflight import capacity, documents, jsonsafe, template, yamlstream
-from preflight.runner import Deadline
+from preflight.concurrency import Deadline
 from preflight.template import TemplateUnavailable, parse
 from tools.template_corpus import json_template, yaml_template
 
