@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 # The IAM action list (git-ignored). An editable install's build writes it (setup.py); written here too, because
 # an installer may reuse an editable build it cached and a checkout may have lost the file since.
-ACTIONS := preflight/iam-actions.txt.gz
+ACTIONS := preflight/aws/iam-actions.txt.gz
 
 .PHONY: demo test package bench lint clean docs sandbox
 
@@ -22,11 +22,11 @@ $(STAMP): pyproject.toml setup.py
 	PYTHONWARNINGS=ignore $(PY) -m pip install --quiet --disable-pip-version-check uv \
 	  && PYTHONWARNINGS=ignore $(VENV)/bin/uv pip install --quiet --compile-bytecode --python $(PY) --upgrade pip -e '.[dev]' \
 	  || PYTHONWARNINGS=ignore $(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
-	$(PY) -m preflight.iam_actions
+	$(PY) -m preflight.aws.iam_actions
 	touch $(STAMP)
 
 $(ACTIONS): | $(STAMP)
-	$(PY) -m preflight.iam_actions
+	$(PY) -m preflight.aws.iam_actions
 
 demo: $(STAMP) $(ACTIONS)
 	$(PY) -m tools.demo

@@ -41,7 +41,7 @@ from preflight.model import (
 from preflight.validation import quoted
 
 if TYPE_CHECKING:
-    from preflight.iam_actions import Catalogue
+    from preflight.aws.iam_actions import Catalogue
 
 # Resource type -> where its policy documents are: a property, or "Policies" (a list of {PolicyDocument}).
 POLICY_PROPERTIES: dict[str, tuple[str, ...]] = {
@@ -322,7 +322,7 @@ def _judge_all(known: Catalogue, found: Walk) -> list[Judged]:
 
 
 def run(ctx: CheckContext) -> Result:
-    from preflight import iam_actions
+    from preflight.aws import iam_actions
 
     template = ctx.template
     if template is None:
@@ -416,7 +416,7 @@ def _evidence(known: Catalogue, found: Walk, judged: list[Judged], unknown: list
 
 def about_data() -> str:
     """The data the check judges by, for `preflight explain`."""
-    from preflight import iam_actions
+    from preflight.aws import iam_actions
 
     try:
         known = iam_actions.catalogue()

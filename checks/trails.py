@@ -14,7 +14,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from preflight.names import account_in_arn
+from preflight.aws.names import account_in_arn
 from preflight.concurrency import fan_out, spawn
 from preflight.context import CheckContext
 from preflight.errors import EvaluationError

@@ -5,7 +5,7 @@ import time
 from dataclasses import replace
 from typing import Any
 
-from preflight.aws import AwsAccess
+from preflight.aws.access import AwsAccess
 from preflight.concurrency import Deadline
 from preflight.model import Report
 from preflight.policy import Policy

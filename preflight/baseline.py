@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from preflight import validation
-from preflight.aws import AwsAccess
+from preflight.aws.access import AwsAccess
 from preflight.errors import BaselineError
 from preflight.model import Mode, OnError, Severity
 from preflight.policy import (

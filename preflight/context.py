@@ -6,7 +6,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any, Callable, Hashable, Mapping, TypeVar
 
-from preflight.aws import AwsAccess
+from preflight.aws.access import AwsAccess
 
 T = TypeVar("T")
 

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import logging
 
-from preflight import gc_policy, hook
-from preflight.invocation import SafeContext
-from preflight.protocol import GuardedResource
+from preflight import gc_policy
+from preflight.cloudformation import hook
+from preflight.cloudformation.lambda_context import SafeContext
+from preflight.cloudformation.protocol import GuardedResource
 
 logger = logging.getLogger(__name__)
 helper = GuardedResource()
@@ -13,11 +14,11 @@ verdicts = hook.VerdictCache()  # the hook's recent verdicts, per warm container
 
 try:  # anything broken below is answered FAILED (Create/Update) or SUCCESS (Delete), never silence
     from preflight import tracing
-    from preflight.aws import AwsAccess
-    from preflight.baseline_cache import BaselineCache
-    from preflight.names import account_in_arn
+    from preflight.aws.access import AwsAccess
+    from preflight.cloudformation.baseline_cache import BaselineCache
+    from preflight.aws.names import account_in_arn
     from preflight.registry import default_registry
-    from preflight.resource import answer
+    from preflight.cloudformation.custom_resource import answer
 
     registry = default_registry()
     baselines = BaselineCache()

@@ -15,8 +15,8 @@ from typing import Any, Protocol
 from botocore.exceptions import BotoCoreError, ClientError
 
 from preflight import tracing
-from preflight.aws import AwsAccess
-from preflight.aws_errors import describe_error
+from preflight.aws.access import AwsAccess
+from preflight.aws.errors import describe_error
 from preflight.concurrency import Clock, Deadline, spawn
 from preflight.context import AuditMemo, CheckContext
 from preflight.errors import EvaluationError

@@ -8,7 +8,7 @@ import re
 from typing import Any, Iterable, Mapping
 
 from preflight.model import Check, Exemption, Parameter, Severity
-from preflight.names import REGION_NAME
+from preflight.aws.names import REGION_NAME
 from preflight.registry import Registry
 
 MAX_PROBLEMS = 10  # listed in a message; the rest are counted ("... and 4,990 more")

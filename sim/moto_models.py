@@ -17,8 +17,8 @@ def share_models_with_moto() -> None:
     import moto.core.loaders
     import moto.core.utils
 
-    from preflight.aws import new_session
-    from preflight.botocore_sharing import lean_model_files, one_load_at_a_time
+    from preflight.aws.access import new_session
+    from preflight.aws.botocore_sharing import lean_model_files, one_load_at_a_time
 
     shared = new_session()
     with_extras = moto.core.loaders.create_loader()

@@ -17,7 +17,7 @@ def error(code: str, message: str = "", status: int = 400) -> dict[str, Any]:
 def answering(answers: Mapping[tuple[str, str], Answer], region: str = "us-east-1") -> boto3.Session:
     """A session whose calls to (service, Operation) in `answers` get those answers; the rest go to moto.
     An answer holding "Error" is raised as that AWS error."""
-    from preflight.aws import new_session
+    from preflight.aws.access import new_session
 
     session = new_session(region_name=region)
 

@@ -48,7 +48,7 @@ def _loopback_only(sock: socket.socket, address) -> None:
 def _moto():
     """One mock for the whole worker (starting moto registers over a thousand URL patterns, ~20 ms a test), and
     one default session (~15 ms to make) whose model loader is the process's shared one."""
-    from preflight.aws import new_session
+    from preflight.aws.access import new_session
 
     with mock_aws():
         session = new_session()
@@ -88,7 +88,7 @@ def lambda_context():
 @pytest.fixture
 def run_check():
     """Runs one check function against the (moto) account, as the runner would hand it over."""
-    from preflight.aws import AwsAccess
+    from preflight.aws.access import AwsAccess
     from preflight.context import CheckContext
     from preflight.policy import Selection
     from sim.cloudformation import ACCOUNT_ID, REGION
@@ -116,7 +116,7 @@ def moto_endpoint():
 def deploy_baseline(monkeypatch, tmp_path):
     """Deploys the auditor with a baseline document (text, as a security team writes it) in a file."""
     from preflight import handler
-    from preflight.baseline_cache import BaselineCache
+    from preflight.cloudformation.baseline_cache import BaselineCache
 
     def with_text(text: str) -> str:
         path = tmp_path / "baseline.yaml"

@@ -7,7 +7,7 @@ from collections import Counter
 from checks import ALL_CHECKS
 from preflight import baseline
 from preflight.audit import run_audit
-from preflight.aws import AwsAccess, new_session
+from preflight.aws.access import AwsAccess, new_session
 from preflight.registry import default_registry
 from preflight.concurrency import Deadline
 from sim.account import make_fully_compliant

@@ -124,7 +124,7 @@ def test_loaded_from_a_file_shipped_in_the_package(tmp_path):
 
 
 def test_loaded_from_ssm_and_from_s3():
-    from preflight.aws import AwsAccess
+    from preflight.aws.access import AwsAccess
 
     aws = AwsAccess(region="us-east-1", account_id="123456789012")
     boto3.client("ssm").put_parameter(Name="/preflight/baseline", Value=json.dumps({"checks": ["cloudtrail-enabled"]}),
@@ -143,7 +143,7 @@ def test_loaded_from_ssm_and_from_s3():
     ("strict", "unknown baseline 'strict'"),
 ])
 def test_a_baseline_that_cannot_be_fetched_fails_closed(source, expected):
-    from preflight.aws import AwsAccess
+    from preflight.aws.access import AwsAccess
 
     with pytest.raises(BaselineError) as raised:
         baseline.load(source, AwsAccess(region="us-east-1", account_id="123456789012"), REGISTRY)

@@ -33,7 +33,7 @@ def test_each_canned_event_gets_its_answer(cfn, name, status):
 
 
 def test_the_real_response_url_of_a_canned_event_is_allowed():
-    from preflight.presigned import is_allowed
+    from preflight.cloudformation.presigned import is_allowed
 
     event = json.loads((EVENTS / "create.json").read_text())
     assert is_allowed(event["ResponseURL"])

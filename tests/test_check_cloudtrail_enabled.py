@@ -4,7 +4,7 @@ import pytest
 from botocore.stub import Stubber
 
 from checks import cloudtrail_enabled
-from preflight.aws import AwsAccess
+from preflight.aws.access import AwsAccess
 from preflight.errors import EvaluationError
 from preflight.model import Status
 from sim.account import ADVANCED_ALL_MANAGEMENT, create_trail

@@ -2,7 +2,7 @@ import boto3
 from botocore.awsrequest import AWSResponse
 
 from checks import config_recording
-from preflight.aws import AwsAccess
+from preflight.aws.access import AwsAccess
 from preflight.model import Status
 from sim.account import start_config_recorder
 from sim.cloudformation import ACCOUNT_ID, REGION

@@ -257,9 +257,9 @@ class Terminal(io.StringIO):
 
 def test_live_progress_on_a_terminal_and_none_in_a_pipe(account_without_root_mfa):
     from preflight.audit import run_audit
-    from preflight.aws import AwsAccess
+    from preflight.aws.access import AwsAccess
     from preflight.baseline import load
-    from preflight.progress import Progress
+    from preflight.cli.progress import Progress
     from preflight.registry import default_registry
     from preflight.concurrency import Deadline
 
@@ -290,7 +290,7 @@ def test_a_pipeline_gates_on_the_exit_code_of_a_real_process(moto_endpoint, tmp_
 def test_log_lines_go_above_the_progress_line_never_into_it():
     import logging
 
-    from preflight.progress import Progress
+    from preflight.cli.progress import Progress
 
     terminal = Terminal()
     progress = Progress(terminal)

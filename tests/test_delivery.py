@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from preflight.delivery import deliver
-from preflight.presigned import is_allowed
+from preflight.cloudformation.response import deliver
+from preflight.cloudformation.presigned import is_allowed
 from preflight.concurrency import Deadline
 from sim.cloudformation import FakeLambdaContext
 from tests.handler_support import invoke

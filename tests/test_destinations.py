@@ -8,7 +8,7 @@ import boto3
 import pytest
 
 from preflight import handler
-from preflight.baseline_cache import BaselineCache
+from preflight.cloudformation.baseline_cache import BaselineCache
 from sim.account import create_bucket, make_compliant, set_root_mfa
 from tests.handler_support import invoke
 
@@ -106,7 +106,7 @@ def test_a_failing_destination_is_noted_and_never_changes_the_verdict(cfn, deplo
 def test_a_destination_that_hangs_does_not_delay_the_answer(cfn, deploy, monkeypatch):
     import threading
 
-    from preflight import destinations
+    from preflight.reporting import destinations
 
     release = threading.Event()
     monkeypatch.setattr(destinations, "_to_s3", lambda *args: release.wait() and None)

@@ -9,7 +9,8 @@ from typing import Any
 import boto3
 import pytest
 
-from preflight import handler, hook
+from preflight import handler
+from preflight.cloudformation import hook
 from sim.account import create_bucket, make_compliant, set_root_mfa
 from tests.handler_support import hook_request, invoke, invoke_hook
 
@@ -69,7 +70,7 @@ def test_a_stack_in_another_account_is_refused_with_directions(door, cfn):
 
 
 def test_an_unreadable_baseline_is_refused_in_words(door, cfn, monkeypatch):
-    from preflight.baseline_cache import BaselineCache
+    from preflight.cloudformation.baseline_cache import BaselineCache
 
     monkeypatch.setenv("PREFLIGHT_BASELINE", "ssm:/preflight/missing")
     monkeypatch.setattr(handler, "baselines", BaselineCache())
@@ -78,7 +79,7 @@ def test_an_unreadable_baseline_is_refused_in_words(door, cfn, monkeypatch):
 
 
 def test_an_audit_that_would_not_fit_in_memory_is_refused_with_the_fix(door, cfn, deploy_baseline, monkeypatch):
-    from preflight.aws import AwsAccess
+    from preflight.aws.access import AwsAccess
     from tests.test_handler_baseline import OPT_IN_REGIONS
 
     every_region = AwsAccess.enabled_regions
@@ -137,7 +138,7 @@ def test_an_unexpected_failure_is_answered_in_words_on_both_doors(door, cfn, mon
     def broken(*args, **kwargs):
         raise TypeError("'NoneType' object is not subscriptable")
 
-    monkeypatch.setattr("preflight.serving._policy", broken)
+    monkeypatch.setattr("preflight.cloudformation.serving._policy", broken)
     answer = door.ask(cfn)
     assert not answer.passed
     assert answer.text == "The preflight auditor failed unexpectedly (TypeError); see its log."

@@ -5,7 +5,7 @@ import boto3
 import pytest
 
 from preflight import handler
-from preflight.aws import AwsAccess, new_session
+from preflight.aws.access import AwsAccess, new_session
 from sim.account import create_trail, make_compliant
 from sim.cloudformation import ACCOUNT_ID, REGION
 from sim.faults import BlackHole, slow_region, storm

@@ -7,7 +7,7 @@ import boto3
 import pytest
 
 from preflight import handler
-from preflight.baseline_cache import BaselineCache
+from preflight.cloudformation.baseline_cache import BaselineCache
 from sim.account import make_compliant, make_region_compliant, set_root_mfa, start_config_recorder
 from tests.handler_support import invoke
 
@@ -96,7 +96,7 @@ def test_regional_checks_run_in_every_listed_region_and_name_the_failing_one(cfn
 
 
 def test_on_error_warn_lets_an_unreadable_check_through(cfn, deploy, monkeypatch):
-    from preflight.aws import AwsAccess
+    from preflight.aws.access import AwsAccess
     from sim.stubs import answering, error
 
     make_compliant()
@@ -132,7 +132,7 @@ OPT_IN_REGIONS = ("af-south-1", "ap-east-1", "ap-south-2", "ap-southeast-3", "ap
 
 
 def test_an_audit_that_would_not_fit_in_memory_is_refused_with_the_fix(cfn, deploy, monkeypatch):
-    from preflight.aws import AwsAccess
+    from preflight.aws.access import AwsAccess
 
     every_region = AwsAccess.enabled_regions  # an account that opted in to every opt-in region: 31 regions
     monkeypatch.setattr(AwsAccess, "enabled_regions", lambda self: every_region(self) + OPT_IN_REGIONS)
@@ -144,7 +144,8 @@ def test_an_audit_that_would_not_fit_in_memory_is_refused_with_the_fix(cfn, depl
 
 
 def test_the_memory_size_advised_fits_the_audit_it_was_refused_for():
-    from preflight import baseline, capacity
+    from preflight import baseline
+    from preflight.cloudformation import capacity
     from preflight.registry import default_registry
 
     policy = baseline.parse({"extends": "recommended", "regions": "all"}, default_registry(), source="test")

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from preflight import handler, hook
+from preflight import handler
+from preflight.cloudformation import hook
 from sim.account import make_compliant, set_root_mfa
 from sim.cloudformation import FakeLambdaContext
 from tests.handler_support import invoke_hook
@@ -91,7 +92,7 @@ def test_an_event_that_is_neither_gets_a_clear_error():
 
 
 def test_an_unreadable_baseline_is_an_internal_failure(monkeypatch):
-    from preflight.baseline_cache import BaselineCache
+    from preflight.cloudformation.baseline_cache import BaselineCache
 
     monkeypatch.setenv("PREFLIGHT_BASELINE", "ssm:/preflight/missing")
     monkeypatch.setattr(handler, "baselines", BaselineCache())
@@ -130,7 +131,7 @@ def test_a_hanging_check_is_answered_within_the_hook_budget_whatever_the_functio
                     lambda ctx: (release.wait(), passed("late"))[1])
     monkeypatch.setattr(handler, "registry", Registry([hanging]))
     monkeypatch.setattr(hook, "HOOK_BUDGET_S", 3.0)  # the same arithmetic as 25 s, sooner
-    from preflight.baseline_cache import BaselineCache
+    from preflight.cloudformation.baseline_cache import BaselineCache
 
     monkeypatch.setattr(handler, "baselines", BaselineCache(source=""))
     monkeypatch.setattr("preflight.baseline.HEADLINE", ("hanging",))
@@ -164,7 +165,7 @@ def test_the_message_and_annotations_stay_within_the_documented_lengths(monkeypa
                              "https://docs.aws.amazon.com/" + "y" * 6000, ()), lambda ctx: failed("m" * 5000))
              for i in range(40)]
 
-    from preflight.baseline_cache import BaselineCache
+    from preflight.cloudformation.baseline_cache import BaselineCache
 
     class Fixed(BaselineCache):
         def get(self, aws, registry):
@@ -183,7 +184,7 @@ def test_the_message_and_annotations_stay_within_the_documented_lengths(monkeypa
 def test_a_throttling_storm_is_answered_within_the_hook_budget(monkeypatch):
     """Every AWS call throttled: each check ERRORs after bounded retries, and the answer comes in time. Nothing
     was judged, so the stack is refused as the hook's InternalFailure, not as a compliance verdict."""
-    from preflight.aws import AwsAccess, new_session
+    from preflight.aws.access import AwsAccess, new_session
     from sim.cloudformation import ACCOUNT_ID, REGION
     from sim.faults import storm
 
@@ -296,7 +297,7 @@ def test_a_request_for_another_account_is_an_internal_failure():
 
 def test_a_verdict_with_errors_is_never_reused(monkeypatch):
     """After one throttling burst the next stack gets a fresh audit, not the burst's refusal."""
-    from preflight.aws import AwsAccess, new_session
+    from preflight.aws.access import AwsAccess, new_session
     from sim.cloudformation import ACCOUNT_ID, REGION
     from sim.faults import storm
 
@@ -317,7 +318,7 @@ def test_a_template_that_breaks_the_reader_keeps_the_finished_account_audit(monk
     def nested_too_deep(url, timeout=None, deadline=None):
         raise RecursionError("maximum recursion depth exceeded")
 
-    monkeypatch.setattr("preflight.payload.from_payload_url", nested_too_deep)
+    monkeypatch.setattr("preflight.cloudformation.payload.from_payload_url", nested_too_deep)
     set_root_mfa(False)
     response = answer("hook-stack-create.json")
     assert response["errorCode"] == "NonCompliant"

@@ -43,7 +43,7 @@ def test_a_value_quoted_in_a_message_is_bounded_however_large():
 
 
 def test_an_oversized_baseline_is_refused_from_a_file_and_from_s3(cfn, deploy_baseline, monkeypatch):
-    from preflight.baseline_cache import BaselineCache
+    from preflight.cloudformation.baseline_cache import BaselineCache
 
     deploy_baseline("checks: [cloudtrail-enabled]\n" + "# padding\n" * 10_000)
     assert "is larger than 64 KiB" in invoke(cfn, "Create").response["Reason"]

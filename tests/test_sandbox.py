@@ -10,7 +10,7 @@ import pytest
 
 from preflight import baseline
 from preflight.audit import run_audit
-from preflight.aws import AwsAccess, new_session
+from preflight.aws.access import AwsAccess, new_session
 from preflight.registry import default_registry
 from preflight.concurrency import Deadline
 from sim.cloudformation import ACCOUNT_ID, REGION

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from preflight.aws import new_session
+from preflight.aws.access import new_session
 
 
 def test_many_sessions_share_one_loader_whose_search_paths_do_not_grow():
@@ -59,7 +59,7 @@ def test_a_file_many_threads_ask_for_at_once_is_read_once():
 
     import botocore.loaders
 
-    from preflight.botocore_sharing import one_load_at_a_time
+    from preflight.aws.botocore_sharing import one_load_at_a_time
 
     class CountingLoader(botocore.loaders.Loader):
         scans = 0
@@ -80,7 +80,7 @@ def test_a_file_many_threads_ask_for_at_once_is_read_once():
 
 
 def test_assumed_credentials_never_show_in_a_repr_or_a_log():
-    from preflight.aws import AssumedCredentials
+    from preflight.aws.access import AssumedCredentials
 
     credentials = AssumedCredentials.from_sts({"Credentials": {"AccessKeyId": "ASIAEXAMPLE", "SecretAccessKey": "s3cr3t",
                                                                "SessionToken": "t0ken"}})

@@ -12,7 +12,7 @@ from preflight.cli import EXIT_INCOMPLETE, UsageError, _accounts_file
 from preflight.model import Check, CheckMeta, Controls, Severity, Status, Verdict, failed, passed
 from preflight.policy import Policy, Selection
 from preflight.concurrency import Deadline
-from preflight.sweep import Limits, Target, sweep
+from preflight.cli.sweep import Limits, Target, sweep
 from sim.account import create_role, set_root_mfa
 from tests.test_cli import run
 from tests.test_cli_organization import organization  # noqa: F401 - the fixture
@@ -25,7 +25,7 @@ def check(check_id: str, run_fn) -> Check:
 
 def audit_with(policy: Policy):
     from preflight.audit import run_audit
-    from preflight.aws import AwsAccess
+    from preflight.aws.access import AwsAccess
 
     def audit_one(target: Target, deadline: Deadline, runner):
         return run_audit(policy, AwsAccess(region="us-east-1", account_id=target.account_id), deadline, runner=runner)
@@ -115,9 +115,9 @@ def slow_role(monkeypatch):
 
 
 def test_a_sweep_whose_budget_runs_out_lists_every_unaudited_account_and_exits_incomplete(slow_role):
-    from preflight.formats import Format, render
+    from preflight.reporting.formats import Format, render
     from preflight.registry import default_registry
-    from preflight.report import report_from_dict
+    from preflight.reporting.document import report_from_dict
 
     accounts = ["111111111111", "222222222222", "333333333333"]
     code, out, err = run("audit", *(a for account in accounts for a in ("--account", account)), "--concurrency", "1",
@@ -127,7 +127,7 @@ def test_a_sweep_whose_budget_runs_out_lists_every_unaudited_account_and_exits_i
     data = json.loads(out)["reports"]
     assert [(r["account_id"], r["verdict"]) for r in data] == [(a, "NOT_AUDITED") for a in accounts]
     from preflight.registry import Registry
-    from preflight.sweep import ACCOUNT_AUDITED
+    from preflight.cli.sweep import ACCOUNT_AUDITED
 
     catalogue = Registry([*default_registry(), Check(ACCOUNT_AUDITED, lambda ctx: passed("-"))])
     reports = [report_from_dict(r, catalogue) for r in data]

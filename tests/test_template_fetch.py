@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from preflight import handler, hook, payload
+from preflight import handler
+from preflight.cloudformation import hook, payload
 from preflight.template import TemplateUnavailable
 from sim.account import make_compliant
 from sim.cloudformation import FakeLambdaContext

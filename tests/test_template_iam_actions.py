@@ -51,7 +51,7 @@ def test_a_misspelt_action_fails_in_every_policy_bearing_type(run_check, resourc
 
 
 def context(template, **parameters):
-    from preflight.aws import AwsAccess
+    from preflight.aws.access import AwsAccess
     from preflight.context import CheckContext
     from preflight.policy import Selection
 
@@ -321,7 +321,7 @@ def test_a_wide_hostile_template_is_cut_off_in_words():
 # --- reading the data ---------------------------------------------------------------------------------------
 
 def copy_of_the_data(tmp_path, monkeypatch, transform=lambda data: data):
-    from preflight import iam_actions
+    from preflight.aws import iam_actions
 
     path = tmp_path / "iam-actions.txt.gz"
     path.write_bytes(transform(iam_actions.ACTIONS_FILE.read_bytes()))
@@ -332,7 +332,7 @@ def copy_of_the_data(tmp_path, monkeypatch, transform=lambda data: data):
 def test_eight_threads_loading_at_once_all_see_the_whole_list(tmp_path, monkeypatch):
     import threading
 
-    from preflight import iam_actions
+    from preflight.aws import iam_actions
 
     expected = iam_actions.catalogue().action_count
     path = copy_of_the_data(tmp_path, monkeypatch)  # a file this process has not read: the load is cold
@@ -352,7 +352,7 @@ def test_eight_threads_loading_at_once_all_see_the_whole_list(tmp_path, monkeypa
 
 def audit_with_the_data(template):
     from preflight.audit import run_audit
-    from preflight.aws import AwsAccess
+    from preflight.aws.access import AwsAccess
     from preflight.policy import Policy, Selection
     from preflight.concurrency import Deadline
 
@@ -367,7 +367,7 @@ def audit_with_the_data(template):
      "is damaged (N-5 actions where its header promises N)"),
 ], ids=["truncated", "not-gzip", "lines-missing"])
 def test_damaged_data_is_an_error_in_words_and_is_read_again_once_repaired(tmp_path, monkeypatch, damage, message):
-    from preflight import iam_actions
+    from preflight.aws import iam_actions
 
     original = iam_actions.ACTIONS_FILE.read_bytes()
     count = iam_actions.catalogue().action_count
@@ -382,7 +382,7 @@ def test_damaged_data_is_an_error_in_words_and_is_read_again_once_repaired(tmp_p
 
 
 def test_an_installation_without_the_data_is_an_error_saying_so(tmp_path, monkeypatch):
-    from preflight import iam_actions
+    from preflight.aws import iam_actions
 
     monkeypatch.setattr(iam_actions, "ACTIONS_FILE", tmp_path / "iam-actions.txt.gz")
     finding = audit_with_the_data(with_policy("AWS::IAM::Policy", {"PolicyDocument": document("s3:GetObject")}))
@@ -396,7 +396,7 @@ def test_writing_the_data_is_atomic(tmp_path, monkeypatch):
     """A reader sees the old file or the whole new one: the list is written beside it and renamed."""
     import os
 
-    from preflight import iam_actions
+    from preflight.aws import iam_actions
 
     path = tmp_path / "iam-actions.txt.gz"
     renamed = []
@@ -412,7 +412,7 @@ def test_writing_the_data_is_atomic(tmp_path, monkeypatch):
 def test_explain_states_the_data_and_its_date():
     from tests.test_cli import run
 
-    from preflight import iam_actions
+    from preflight.aws import iam_actions
 
     code, out, _ = run("explain", CHECK.id)
     source = iam_actions.catalogue().source
@@ -474,7 +474,7 @@ def test_wildcards_cost_bounded_time_however_many_and_however_crafted():
     import time
 
     crafted = ["s3:" + "*a" * 40 + "*b", "*:" + "*a" * 40 + "*zz"]  # a naive regex backtracks for ever on these
-    from preflight import iam_actions
+    from preflight.aws import iam_actions
 
     ec2 = sorted(iam_actions.catalogue().services["ec2"].values())
     many = [f"ec2:{name[:-1]}*" for name in ec2[:300]]  # 300 distinct wildcards, all matching

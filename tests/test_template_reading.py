@@ -11,7 +11,8 @@ import pytest
 import yaml
 from hypothesis import given, settings, strategies as st
 
-from preflight import capacity, documents, jsonsafe, template, yamlstream
+from preflight.cloudformation import capacity
+from preflight import documents, jsonsafe, template, yamlstream
 from preflight.concurrency import Deadline
 from preflight.template import TemplateUnavailable, parse
 from tools.template_corpus import json_template, yaml_template

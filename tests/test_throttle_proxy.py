@@ -7,7 +7,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from botocore.retries.standard import ThrottledRetryableChecker, ThrottlingStatusCodeChecker
 
-from preflight.aws import new_session
+from preflight.aws.access import new_session
 from sim.throttle_proxy import ThrottlingProxy
 
 CALLS = [  # (service, call, expected code, expected HTTP status)

@@ -103,7 +103,8 @@ def hook_burst() -> dict[str, float]:
 
     from moto import mock_aws
 
-    from preflight import handler as module, hook
+    from preflight import handler as module
+    from preflight.cloudformation import hook
     from sim.account import make_compliant
     from sim.cloudformation import FakeLambdaContext, start_response_server
 

@@ -101,7 +101,7 @@ def audit_in_fresh_process(document: dict, endpoint: str, cfn, folder: str, memo
 def measure(baselines=BASELINES, region_counts=REGION_COUNTS, memory_sizes=()) -> tuple[list[RegionRun], list[MemoryRun]]:
     import boto3
 
-    from preflight.aws import AwsAccess
+    from preflight.aws.access import AwsAccess
     from preflight.policy import Regions, RegionsKind
     from preflight.runner import audited_regions
     from sim.account import make_fully_compliant

@@ -194,7 +194,7 @@ def print_costs(costs: list[ParseCost]) -> None:
 
 
 def print_answers(answers: list[HookAnswer]) -> None:
-    from preflight.hook import HOOK_BUDGET_S
+    from preflight.cloudformation.hook import HOOK_BUDGET_S
 
     print(f"the hook with a 1 MB template (packaged zip under awslambdaric; budget {HOOK_BUDGET_S:.0f} s):")
     for a in answers:

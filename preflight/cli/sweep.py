@@ -28,7 +28,7 @@ from preflight.model import (
     Status,
     Verdict,
 )
-from preflight.names import ACCOUNT_ID
+from preflight.aws.names import ACCOUNT_ID
 from preflight.policy import Policy
 from preflight.runner import Runner
 

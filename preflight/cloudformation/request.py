@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any, Mapping
 
-from preflight.names import STACK_ID
+from preflight.aws.names import STACK_ID
 from preflight.validation import nested_deeper_than
 
 REQUEST_TYPES = ("Create", "Update", "Delete")

@@ -11,7 +11,7 @@ import math
 import time
 from typing import Any
 
-from preflight.names import FUNCTION_ARN
+from preflight.aws.names import FUNCTION_ARN
 
 DEFAULT_REMAINING_S = 30.0  # for an invocation without a usable Lambda context (invoked by hand, a harness)
 MAX_REMAINING_S = 900.0  # Lambda's longest timeout

@@ -6,7 +6,7 @@ import concurrent.futures
 import time
 
 from preflight import baseline
-from preflight.aws import AwsAccess
+from preflight.aws.access import AwsAccess
 from preflight.concurrency import Deadline, spawn
 from preflight.errors import BaselineError
 from preflight.policy import Policy

@@ -8,15 +8,16 @@ import json
 import logging
 from typing import Callable
 
-from preflight import asff, inert
-from preflight.aws import AwsAccess
-from preflight.aws_errors import describe_error
+from preflight.reporting import asff
+from preflight import inert
+from preflight.aws.access import AwsAccess
+from preflight.aws.errors import describe_error
 from preflight.concurrency import Deadline, spawn
 from preflight.model import Delivery, Report
-from preflight.names import stack_name
-from preflight.observability import RequestIds
+from preflight.aws.names import stack_name
+from preflight.reporting.observability import RequestIds
 from preflight.policy import Reports
-from preflight.report import report_to_dict
+from preflight.reporting.document import report_to_dict
 
 logger = logging.getLogger(__name__)
 

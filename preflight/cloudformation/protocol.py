@@ -21,17 +21,11 @@ from crhelper import CfnResource
 from crhelper.resource_helper import FAILED, SUCCESS
 
 from preflight.concurrency import Deadline
-from preflight.delivery import deliver
-from preflight.invocation import SafeContext
-from preflight.presigned import host_of, is_allowed
-from preflight.reason import MAX_REASON_CHARS
-from preflight.request import (
-    MAX_RESPONSE_URL_CHARS,
-    echoed,
-    malformation,
-    safe_physical_id,
-    without_crhelper_keys,
-)
+from preflight.cloudformation.response import deliver
+from preflight.cloudformation.lambda_context import SafeContext
+from preflight.cloudformation.presigned import host_of, is_allowed
+from preflight.cloudformation.reason import MAX_REASON_CHARS
+from preflight.cloudformation.request import MAX_RESPONSE_URL_CHARS, echoed, malformation, safe_physical_id, without_crhelper_keys
 from preflight.text import fit
 
 logger = logging.getLogger(__name__)

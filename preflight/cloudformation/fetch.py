@@ -8,7 +8,7 @@ import ssl
 from urllib.parse import urlsplit
 
 from preflight.documents import Remaining
-from preflight.presigned import request_target
+from preflight.cloudformation.presigned import request_target
 
 CHUNK_BYTES = 64 * 1024
 

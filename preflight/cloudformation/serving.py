@@ -14,14 +14,16 @@ import logging
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Mapping, Protocol
 
-from preflight import capacity, destinations, observability, properties
+from preflight.cloudformation import capacity
+from preflight.reporting import destinations, observability
+from preflight import properties
 from preflight.audit import merged, run_audit
-from preflight.aws import AwsAccess
-from preflight.baseline_cache import BaselineCache
+from preflight.aws.access import AwsAccess
+from preflight.cloudformation.baseline_cache import BaselineCache
 from preflight.concurrency import Deadline, spawn
 from preflight.errors import BaselineError, PolicyError, PreflightError
 from preflight.model import Report, Scope, Status
-from preflight.observability import RequestIds
+from preflight.reporting.observability import RequestIds
 from preflight.policy import Policy, RegionsKind, with_template_checks
 from preflight.registry import Registry
 

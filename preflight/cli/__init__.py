@@ -28,7 +28,7 @@ from typing import Sequence, TextIO
 
 from preflight import inert
 from preflight.errors import PolicyError, PreflightError
-from preflight.sweep import DEFAULT_CONCURRENCY, DEFAULT_ROLE_NAME
+from preflight.cli.sweep import DEFAULT_CONCURRENCY, DEFAULT_ROLE_NAME
 
 DEFAULT_TIMEOUT_S = 120.0  # each account's own audit deadline
 MAX_TIMEOUT_S = 3600.0
@@ -183,7 +183,7 @@ def _in_words(error: Exception, doing: str) -> str:
 def _session(profile: str | None, region: str | None):
     from botocore.exceptions import BotoCoreError
 
-    from preflight.aws import new_session
+    from preflight.aws.access import new_session
 
     # botocore reads AWS_DEFAULT_REGION only; Lambda and the newer SDKs set AWS_REGION, which wins over the
     # profile's region as it does in those SDKs.
@@ -206,7 +206,7 @@ def _identity(session) -> tuple[str, str]:
 
 
 def _account_in(role_arn: str) -> str:
-    from preflight.names import account_in_arn
+    from preflight.aws.names import account_in_arn
 
     account = account_in_arn(role_arn)
     if account is None or not ROLE_ARN.match(role_arn):
@@ -218,7 +218,7 @@ def _assumed(sts, role_arn: str, external_id: str | None = None):
     """The role's credentials, assumed through `sts` (one client serves every account of a sweep)."""
     from botocore.exceptions import BotoCoreError, ClientError
 
-    from preflight.aws import AssumedCredentials
+    from preflight.aws.access import AssumedCredentials
 
     extra = {"ExternalId": external_id} if external_id else {}
     try:
@@ -260,7 +260,7 @@ def _regions_override(value: str | None):
 
 def _audit(args: argparse.Namespace, registry, err: TextIO) -> tuple[int, str]:
     from preflight import baseline
-    from preflight.aws import AwsAccess
+    from preflight.aws.access import AwsAccess
 
     if args.output:
         _check_writable(args.output)
@@ -329,7 +329,7 @@ def _run(args: argparse.Namespace, policy, accesses, template, err: TextIO) -> l
     """One report per account, audited at once, with live progress on a terminal."""
     from preflight.audit import run_audit
     from preflight.concurrency import Deadline, spawn
-    from preflight.progress import Progress
+    from preflight.cli.progress import Progress
 
     progress = Progress(err)
     log_handler = progress.log_handler()  # log lines go above the progress line, never into it
@@ -347,7 +347,7 @@ def _run(args: argparse.Namespace, policy, accesses, template, err: TextIO) -> l
 
 
 def _finish(args: argparse.Namespace, reports, policy, err: TextIO) -> tuple[int, str]:
-    from preflight.formats import Format, not_audited, overall, render
+    from preflight.reporting.formats import Format, not_audited, overall, render
     from preflight.model import Verdict
 
     fmt = Format(args.format)
@@ -380,7 +380,7 @@ def _template_file(path: str):
 
 def _accounts_file(path: str) -> list[str]:
     """Every line of the file, streamed (no size limit: memory grows with the accounts, 12 digits each)."""
-    from preflight.sweep import accounts_in_lines
+    from preflight.cli.sweep import accounts_in_lines
 
     try:
         with open(path, encoding="utf-8", errors="replace") as source:
@@ -398,18 +398,10 @@ def _sweep(args: argparse.Namespace, session, identity: tuple[str, str], home: s
     from botocore.exceptions import BotoCoreError, ClientError
 
     from preflight.audit import run_audit
-    from preflight.aws import AwsAccess
+    from preflight.aws.access import AwsAccess
     from preflight.concurrency import Deadline, spawn
-    from preflight.names import role_arn
-    from preflight.sweep import (
-        Limits,
-        SweepProgress,
-        Target,
-        not_audited,
-        organization_accounts,
-        sweep,
-        unreachable,
-    )
+    from preflight.aws.names import role_arn
+    from preflight.cli.sweep import Limits, SweepProgress, Target, not_audited, organization_accounts, sweep, unreachable
 
     own_account, partition = identity
     if args.organization:
@@ -558,7 +550,7 @@ def _validate(source: str, args: argparse.Namespace, registry) -> str:
     import datetime
 
     from preflight import baseline
-    from preflight.aws import AwsAccess
+    from preflight.aws.access import AwsAccess
 
     source = _baseline_source(source, registry)
     aws = None

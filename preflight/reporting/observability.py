@@ -14,7 +14,7 @@ from typing import Any, Mapping
 
 from preflight import inert
 from preflight.model import Report
-from preflight.report import report_to_dict
+from preflight.reporting.document import report_to_dict
 
 logger = logging.getLogger("preflight.audit")
 NAMESPACE = "Preflight"

@@ -6,10 +6,11 @@ from __future__ import annotations
 import http.client
 from typing import Any, Mapping
 
-from preflight import documents, fetch, jsonsafe
+from preflight import documents, jsonsafe
+from preflight.cloudformation import fetch
 from preflight.concurrency import Deadline
 from preflight.documents import Remaining
-from preflight.presigned import host_of, is_allowed
+from preflight.cloudformation.presigned import host_of, is_allowed
 from preflight.template import (
     MAX_TEMPLATE_BYTES,
     TemplateUnavailable,

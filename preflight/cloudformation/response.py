@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from preflight.concurrency import Deadline
-from preflight.presigned import RESPONSE_HOSTS_ENV, host_of, is_allowed, request_target
+from preflight.cloudformation.presigned import RESPONSE_HOSTS_ENV, host_of, is_allowed, request_target
 
 logger = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from preflight import botocore_sharing
+from preflight.aws import botocore_sharing
 from preflight.errors import SetupError
 
 if TYPE_CHECKING:  # boto3 and botocore's client take a quarter of a second to import: only an audit needs them

@@ -41,16 +41,17 @@ import time
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from preflight import inert, serving
-from preflight.aws import AwsAccess
-from preflight.baseline_cache import BaselineCache
-from preflight.invocation import SafeContext
+from preflight import inert
+from preflight.cloudformation import serving
+from preflight.aws.access import AwsAccess
+from preflight.cloudformation.baseline_cache import BaselineCache
+from preflight.cloudformation.lambda_context import SafeContext
 from preflight.model import Finding, Report, Status
-from preflight.names import STACK_ID, account_in_arn
-from preflight.observability import RequestIds
-from preflight.reason import reason
+from preflight.aws.names import STACK_ID, account_in_arn
+from preflight.reporting.observability import RequestIds
+from preflight.cloudformation.reason import reason
 from preflight.registry import Registry
-from preflight.request import REQUEST_ID, echoed
+from preflight.cloudformation.request import REQUEST_ID, echoed
 from preflight.text import fit
 
 logger = logging.getLogger(__name__)
@@ -239,7 +240,7 @@ class VerdictCache:
 def answer(event: Mapping[str, Any], context: SafeContext, aws: AwsAccess, registry: Registry,
            baselines: BaselineCache, verdicts: VerdictCache) -> dict[str, Any]:
     """The hook's answer. Never raises; never IN_PROGRESS."""
-    from preflight.payload import from_payload_url
+    from preflight.cloudformation.payload import from_payload_url
 
     request = parse(event, context.aws_request_id)
     if isinstance(request, Malformed):

@@ -20,13 +20,13 @@ import json
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from preflight import serving
-from preflight.aws import AwsAccess
-from preflight.baseline_cache import BaselineCache
-from preflight.invocation import SafeContext
-from preflight.names import account_in_arn
-from preflight.observability import RequestIds
-from preflight.reason import MAX_REASON_CHARS, reason, response_data, with_report_uri
+from preflight.cloudformation import serving
+from preflight.aws.access import AwsAccess
+from preflight.cloudformation.baseline_cache import BaselineCache
+from preflight.cloudformation.lambda_context import SafeContext
+from preflight.aws.names import account_in_arn
+from preflight.reporting.observability import RequestIds
+from preflight.cloudformation.reason import MAX_REASON_CHARS, reason, response_data, with_report_uri
 from preflight.registry import Registry
 from preflight.text import fit
 

@@ -6,7 +6,7 @@ import os
 import re
 from urllib.parse import quote, urlsplit
 
-from preflight.names import REGION_PATTERN
+from preflight.aws.names import REGION_PATTERN
 
 RESPONSE_HOSTS_ENV = "PREFLIGHT_RESPONSE_HOSTS"  # extra allowed hosts, comma-separated (private endpoints, tests)
 
