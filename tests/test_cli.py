@@ -175,7 +175,7 @@ def test_an_expired_token(monkeypatch):
 
     session = answering({("sts", "GetCallerIdentity"): error("ExpiredToken", "The security token included in the "
                                                              "request is expired", 403)})
-    monkeypatch.setattr("preflight.cli._session", lambda profile, region: session)
+    monkeypatch.setattr("preflight.cli.credentials.session", lambda profile, region: session)
     code, _, err = run("audit")
     assert code == 2
     assert err == ("preflight: your AWS credentials have expired: refresh them (for example `aws sso login`) "

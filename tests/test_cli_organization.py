@@ -43,17 +43,17 @@ def test_each_account_is_audited_with_its_own_role_and_answers_from_its_own_stat
 
 
 def test_an_account_whose_role_cannot_be_assumed_is_an_error_row_and_the_sweep_goes_on(organization, monkeypatch):
-    import preflight.cli as cli
+    import preflight.cli.organization as organization_cli
 
     unreachable = organization[1]
-    real = cli._assumed
+    real = organization_cli.assumed
 
     def assumed(sts, role_arn, external_id=None):
         if f":{unreachable}:" in role_arn:
             raise UsageError(f"could not assume {role_arn}: AWS refused assuming the role (AccessDenied: not authorized)")
         return real(sts, role_arn, external_id)
 
-    monkeypatch.setattr(cli, "_assumed", assumed)
+    monkeypatch.setattr(organization_cli, "assumed", assumed)
     code, out, _ = run("audit", "--account", organization[0], "--account", unreachable, "--account", organization[2],
                        "--checks", "root-account-mfa-enabled", "--format", "json")
     assert code == 1

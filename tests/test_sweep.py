@@ -8,7 +8,8 @@ import time
 
 import pytest
 
-from preflight.cli import EXIT_INCOMPLETE, UsageError, _accounts_file
+from preflight.cli import EXIT_INCOMPLETE, UsageError
+from preflight.cli.organization import accounts_file
 from preflight.model import Check, CheckMeta, Controls, Severity, Status, Verdict, failed, passed
 from preflight.policy import Policy, Selection
 from preflight.concurrency import Deadline
@@ -98,10 +99,10 @@ def test_accounts_the_budget_left_unread_are_each_listed_not_audited():
 @pytest.fixture
 def slow_role(monkeypatch):
     """AssumeRole into the first member hangs until the test ends (an account that does not answer)."""
-    import preflight.cli as cli
+    import preflight.cli.organization as organization_cli
 
     release = threading.Event()
-    real = cli._assumed
+    real = organization_cli.assumed
 
     def assumed(sts, role_arn, external_id=None):
         if ":111111111111:" in role_arn:
@@ -109,7 +110,7 @@ def slow_role(monkeypatch):
             raise UsageError(f"could not assume {role_arn}: the test is over")
         return real(sts, role_arn, external_id)
 
-    monkeypatch.setattr(cli, "_assumed", assumed)
+    monkeypatch.setattr(organization_cli, "assumed", assumed)
     yield
     release.set()
 
@@ -179,16 +180,16 @@ def test_a_member_without_the_role_is_unreachable_in_words(organization):  # noq
 def test_the_whole_accounts_file_is_read_however_long(tmp_path):
     path = tmp_path / "accounts.txt"
     path.write_text("".join(f"{n:012d}  # team {n}\n" for n in range(1, 20_001)))
-    assert len(_accounts_file(str(path))) == 20_000
+    assert len(accounts_file(str(path))) == 20_000
     path.write_text("".join(f"{n:012d}\n" for n in range(1, 80_001)))
-    accounts = _accounts_file(str(path))
+    accounts = accounts_file(str(path))
     assert len(accounts) == 80_000 and accounts[-1] == "000000080000"
 
 
 def test_a_byte_order_mark_is_accepted_and_non_ascii_digits_are_refused_naming_the_line(tmp_path):
     path = tmp_path / "accounts.txt"
     path.write_bytes("\ufeff111122223333\n# comment\n\n444455556666\n".encode())
-    assert _accounts_file(str(path)) == ["111122223333", "444455556666"]
+    assert accounts_file(str(path)) == ["111122223333", "444455556666"]
     path.write_text("111122223333\n١١١١٢٢٢٢٣٣٣٣\n")  # Arabic-Indic digits: \\d would take them
     with pytest.raises(UsageError, match="line 2 is not a 12-digit account id"):
-        _accounts_file(str(path))
+        accounts_file(str(path))

@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from typing import Callable, Iterable, Iterator, Sequence, TextIO
 
 from preflight import inert
+from preflight.aws.names import ACCOUNT_ID
 from preflight.concurrency import Deadline
 from preflight.model import (
     CheckMeta,
@@ -28,7 +29,6 @@ from preflight.model import (
     Status,
     Verdict,
 )
-from preflight.aws.names import ACCOUNT_ID
 from preflight.policy import Policy
 from preflight.runner import Runner
 
@@ -102,18 +102,18 @@ def organization_accounts(session) -> list[str]:
     return [a["Id"] for page in pages for a in page["Accounts"] if a.get("Status", a.get("State")) == "ACTIVE"]
 
 
-def _pseudo_report(meta: CheckMeta, status: Status, verdict: Verdict, account_id: str, region: str, reason: str,
+def pseudo_report(meta: CheckMeta, status: Status, verdict: Verdict, account_id: str, region: str, reason: str,
                    code: str | None) -> Report:
     finding = Finding(meta, status, reason, {}, 0.0, code)
     return Report(verdict, Mode.ENFORCE, region, account_id, (finding,), 0.0, (finding,), (region,))
 
 
 def unreachable(account_id: str, region: str, reason: str, code: str) -> Report:
-    return _pseudo_report(ACCOUNT_ACCESS, Status.ERROR, Verdict.FAIL, account_id, region, reason, code)
+    return pseudo_report(ACCOUNT_ACCESS, Status.ERROR, Verdict.FAIL, account_id, region, reason, code)
 
 
 def not_audited(account_id: str, region: str, reason: str) -> Report:
-    return _pseudo_report(ACCOUNT_AUDITED, Status.NOT_AUDITED, Verdict.NOT_AUDITED, account_id, region,
+    return pseudo_report(ACCOUNT_AUDITED, Status.NOT_AUDITED, Verdict.NOT_AUDITED, account_id, region,
                           f"not audited: {reason}", "NotAudited")
 
 
@@ -172,7 +172,7 @@ def sweep(targets: Sequence[Target], audit_one: AuditOne, policy: Policy, limits
     def work(index: int, target: Target) -> None:
         runner = Runner()
         try:
-            results[index] = _audited(target, audit_one, runner, policy, limits, home)
+            results[index] = audited(target, audit_one, runner, policy, limits, home)
             reported[index].set()
             if progress is not None:
                 progress.finished(results[index])
@@ -189,11 +189,11 @@ def sweep(targets: Sequence[Target], audit_one: AuditOne, policy: Policy, limits
     for index in (i for i, began in enumerate(started) if began):
         # an account's deadline never passes the budget, so only its report is awaited beyond it
         reported[index].wait(budget.remaining() + REPORT_GRACE_S if budget else None)
-    return list(_every_target(targets, [r if e.is_set() else None for r, e in zip(results, reported)], started,
+    return list(every_target(targets, [r if e.is_set() else None for r, e in zip(results, reported)], started,
                               home))
 
 
-def _audited(target: Target, audit_one: AuditOne, runner: Runner, policy: Policy, limits: Limits,
+def audited(target: Target, audit_one: AuditOne, runner: Runner, policy: Policy, limits: Limits,
              home: str) -> Report:
     budget = limits.budget
     own = limits.account_timeout_s
@@ -210,7 +210,7 @@ def _audited(target: Target, audit_one: AuditOne, runner: Runner, policy: Policy
     return report
 
 
-def _every_target(targets: Sequence[Target], results: Sequence[Report | None], started: Sequence[bool],
+def every_target(targets: Sequence[Target], results: Sequence[Report | None], started: Sequence[bool],
                   home: str) -> Iterator[Report]:
     for target, report, began in zip(targets, results, started):
         if report is not None:
