@@ -8,7 +8,18 @@
   rollback or a delete never sticks;
 - a request whose ResponseURL is not CloudFormation's (a forged direct invoke) is neither audited nor answered;
 - a malformed event is answered FAILED, never answered to a URL left over from an earlier request;
-- every Reason fits CloudFormation's 256 characters (crhelper's own cut keeps the end, not the verdict).
+- every Reason fits CloudFormation's 256 characters (crhelper's own cut keeps the end, not the verdict);
+- logging is configured here (configure_logging), not as a side effect of crhelper's log helper.
+
+crhelper stays the protocol library; these are the members of `crhelper.CfnResource` preflight relies on, each
+pinned by name and signature in tests/test_contracts.py (an upgrade that changes one fails there):
+`__init__(json_logging, log_level, boto_level, polling_interval, sleep_on_delete, ssl_verify)` and its
+`AWS_SAM_LOCAL` switch (no polling clients), `__call__(event, context)`, `_send(status, reason, send_response)`
+(overridden: one answer, through preflight's PUT), `_log_setup(event, context)` (overridden: preflight's own
+logging), `init_failure(error)` and `_init_failed`, `_event`, `_timer` (its timeout thread, `_timeout()`),
+`_sam_local`, `create`/`update` (the decorators the handler uses), `_wrap_function(func)` (how the handler's
+exceptions become FAILED), the response attributes (Status, Reason, Data, StackId, RequestId,
+LogicalResourceId, PhysicalResourceId), and `crhelper.resource_helper.FAILED`/`SUCCESS`.
 """
 from __future__ import annotations
 
@@ -33,6 +44,19 @@ logger = logging.getLogger(__name__)
 # Time kept back at the very end of the invocation so the last delivery attempt returns before Lambda
 # freezes the process.
 DELIVERY_MARGIN_S = 0.1
+LOG_LEVEL = logging.INFO  # DEBUG would log the event, and so the pre-signed ResponseURL
+AWS_LIBRARY_LOG_LEVEL = logging.ERROR  # boto3, botocore, urllib3: their INFO lines name endpoints and retries
+
+
+def configure_logging() -> None:
+    """The function's logging: INFO for preflight, ERROR for the AWS libraries, onto the handler Lambda's
+    runtime installs (one to standard error when there is none, as when invoked by hand)."""
+    root = logging.getLogger()
+    if not root.handlers:
+        logging.basicConfig()
+    root.setLevel(LOG_LEVEL)
+    for name in ("boto", "boto3", "botocore", "urllib3"):
+        logging.getLogger(name).setLevel(AWS_LIBRARY_LOG_LEVEL)
 
 
 def capped_reason(reason: Any) -> str:
@@ -55,6 +79,7 @@ class GuardedResource(CfnResource):
             else:
                 os.environ["AWS_SAM_LOCAL"] = sam_local
         self._sam_local = sam_local
+        configure_logging()
         self._send_lock = threading.Lock()
         self._answered = True  # nothing to answer until a request arrives
         self._delivered = threading.Event()
@@ -103,6 +128,10 @@ class GuardedResource(CfnResource):
         # returns, so wait for it (never past the deadline).
         if self._answered:
             self._delivered.wait(timeout=self._delivery_deadline.remaining())
+
+    def _log_setup(self, event: Any, context: Any) -> None:
+        """crhelper reconfigures the root logger on every request; preflight's configuration stands."""
+        configure_logging()
 
     def _answer_directly(self, event: dict, status: str, reason: str) -> None:
         self.Status, self.Reason, self.Data = status, reason, {}
