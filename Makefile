@@ -48,6 +48,7 @@ docs: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check --select F,E9 preflight checks sim tools tests
+	$(VENV)/bin/mypy
 	$(VENV)/bin/cfn-lint cfn/*.yaml $$(find examples -name "*.yaml")
 
 clean:

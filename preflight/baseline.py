@@ -209,16 +209,19 @@ def _bounded(data: bytes, source: str) -> str:
     return data.decode()
 
 
-def _fetch(source: str, aws: AwsAccess) -> str:
-    """The document's text, never more than MAX_DOCUMENT_BYTES of it read."""
+def _fetch(source: str, aws: AwsAccess | None) -> str:
+    """The document's text, never more than MAX_DOCUMENT_BYTES of it read. SSM and S3 need AWS access."""
     if source.startswith("file:"):
         path = Path(source[len("file:"):])
         with open(path if path.is_absolute() else PACKAGE_ROOT / path, "rb") as document:
             return _bounded(document.read(MAX_DOCUMENT_BYTES + 1), source)
-    if source.startswith("ssm:"):  # at most 8 KB (advanced tier), but checked all the same
+    if source.startswith(("ssm:", "s3://")) and aws is None:
+        raise BaselineError([f"the baseline {source} is in AWS, and no AWS access was given to read it"])
+    assert aws is not None or not source.startswith(("ssm:", "s3://"))
+    if source.startswith("ssm:") and aws is not None:  # at most 8 KB (advanced tier), but checked all the same
         value = aws.client("ssm").get_parameter(Name=source[len("ssm:"):])["Parameter"]["Value"]
         return _bounded(value.encode(), source)
-    if source.startswith("s3://"):
+    if source.startswith("s3://") and aws is not None:
         bucket, _, key = source[len("s3://"):].partition("/")
         answer = aws.client("s3").get_object(Bucket=bucket, Key=key, Range=f"bytes=0-{MAX_DOCUMENT_BYTES}")
         return _bounded(answer["Body"].read(MAX_DOCUMENT_BYTES + 1), source)
@@ -226,7 +229,7 @@ def _fetch(source: str, aws: AwsAccess) -> str:
                          f"({', '.join(NAMED)}), file:PATH, ssm:PARAMETER or s3://BUCKET/KEY"])
 
 
-def load(source: str, aws: AwsAccess, registry: Registry) -> Policy:
+def load(source: str, aws: AwsAccess | None, registry: Registry) -> Policy:
     """The baseline named by `source`; "" is the built-in default. Anything unreadable raises BaselineError."""
     source = source.strip()
     if not source:

@@ -23,7 +23,7 @@ class AuditMemo:
         with self._lock:
             entry = self._entries.get(key)
             owner = entry is None
-            if owner:
+            if entry is None:
                 entry = self._entries[key] = Future()
         if owner:
             try:

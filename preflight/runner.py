@@ -134,7 +134,7 @@ class Runner:
         findings += self._unplaced(policy, findings, regions, self._clock() - started)
         order = {s.check.id: i for i, s in enumerate(policy.selections)}
         region_order = {r: i for i, r in enumerate(regions)}
-        findings.sort(key=lambda f: (order[f.check.id], region_order.get(f.region, -1)))
+        findings.sort(key=lambda f: (order[f.check.id], region_order.get(f.region or "", -1)))
         return tuple(findings), regions or (home,)
 
     def _unplaced(self, policy: Policy, findings: list[Finding], regions: tuple[str, ...], waited: float

@@ -132,7 +132,7 @@ def parameter_value(parameter: Parameter, value: Any, where: str, problems: Prob
             number = int(value)
         if number is None:
             problems.add(f"{where} must be a whole number, not {quoted(value)}")
-        elif not parameter.minimum <= number <= parameter.maximum:
+        elif not (parameter.minimum or 0) <= number <= (parameter.maximum or 0):  # both set: Parameter checks
             problems.add(f"{where} must be from {parameter.minimum} to {parameter.maximum}, not {quoted(number)}")
         else:
             return number
@@ -154,6 +154,7 @@ def _items(parameter: Parameter, value: Any, where: str, problems: Problems) -> 
     if not isinstance(items, (list, tuple)) or not all(isinstance(i, str) for i in items):
         problems.add(f"{where} must be a list of strings, not {type_name(value)}")
         return None
+    assert parameter.max_items is not None and parameter.item_pattern is not None  # a list Parameter has both
     if len(items) > parameter.max_items:
         problems.add(f"{where} has {len(items):,} items; at most {parameter.max_items} are allowed")
         return None

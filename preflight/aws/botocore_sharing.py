@@ -142,7 +142,7 @@ def share_service_models() -> Adaptation:
         return _once(_service_models, key, lambda: build(creator, service_name, *args, **kwargs))
 
     _mark(shared_model, build)
-    botocore.client.ClientCreator._load_service_model = shared_model  # type: ignore[method-assign]
+    botocore.client.ClientCreator._load_service_model = shared_model
     return Adaptation("share_service_models", Outcome.APPLIED)
 
 
@@ -166,7 +166,7 @@ def share_client_classes() -> Adaptation:
         return _once(_client_classes, key, lambda: build(creator, service_name, service_model))
 
     _mark(shared_class, build)
-    botocore.client.ClientCreator._create_client_class = shared_class  # type: ignore[method-assign]
+    botocore.client.ClientCreator._create_client_class = shared_class
     return Adaptation("share_client_classes", Outcome.APPLIED)
 
 
@@ -189,6 +189,7 @@ def share_tls_context() -> Adaptation:
                if v is None]
     if missing:
         return Adaptation("share_tls_context", Outcome.SKIPPED, ", ".join(missing))
+    assert pool_kwargs is not None and setup_cert is not None  # none is missing
     if getattr(pool_kwargs, "preflight_shared", False):
         return Adaptation("share_tls_context", Outcome.ALREADY)
 
@@ -219,8 +220,8 @@ def share_tls_context() -> Adaptation:
 
     _mark(shared_context_kwargs, pool_kwargs)
     _mark(bundle_already_loaded, setup_cert)
-    session_class._get_pool_manager_kwargs = shared_context_kwargs  # type: ignore[method-assign]
-    session_class._setup_ssl_cert = bundle_already_loaded  # type: ignore[method-assign]
+    session_class._get_pool_manager_kwargs = shared_context_kwargs
+    session_class._setup_ssl_cert = bundle_already_loaded
     return Adaptation("share_tls_context", Outcome.APPLIED)
 
 
@@ -248,7 +249,7 @@ def share_event_alias_cache() -> Adaptation:
         return copied
 
     _mark(copy_sharing_translations, copy_emitter)
-    aliaser.__copy__ = copy_sharing_translations  # type: ignore[method-assign]
+    aliaser.__copy__ = copy_sharing_translations
     return Adaptation("share_event_alias_cache", Outcome.APPLIED)
 
 

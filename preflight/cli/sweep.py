@@ -172,10 +172,10 @@ def sweep(targets: Sequence[Target], audit_one: AuditOne, policy: Policy, limits
     def work(index: int, target: Target) -> None:
         runner = Runner()
         try:
-            results[index] = audited(target, audit_one, runner, policy, limits, home)
+            report = results[index] = audited(target, audit_one, runner, policy, limits, home)
             reported[index].set()
             if progress is not None:
-                progress.finished(results[index])
+                progress.finished(report)
         finally:
             # the slot stays taken until the account's abandoned checks have ended too (never past the budget)
             runner.settle(budget.remaining() if budget else None)

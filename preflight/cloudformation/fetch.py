@@ -33,15 +33,15 @@ class _Bounded(ssl.SSLSocket):
                 raise TimeoutError("the deadline passed")
             self.settimeout(remaining)
 
-    def recv_into(self, buffer, nbytes=None, flags=0):  # type: ignore[no-untyped-def, override]
+    def recv_into(self, buffer, nbytes=None, flags=0):
         self._within_deadline()
         return super().recv_into(buffer, nbytes, flags)
 
-    def recv(self, buflen=1024, flags=0):  # type: ignore[no-untyped-def, override]
+    def recv(self, buflen=1024, flags=0):
         self._within_deadline()
         return super().recv(buflen, flags)
 
-    def sendall(self, data, flags=0):  # type: ignore[no-untyped-def, override]
+    def sendall(self, data, flags=0):
         self._within_deadline()
         return super().sendall(data, flags)
 
@@ -54,7 +54,7 @@ def get(url: str, deadline: Remaining, max_bytes: int) -> bytes:
         raise TimeoutError("the deadline passed")
     parts = urlsplit(url)
     context = ssl.create_default_context()
-    context.sslsocket_class = _Bounded  # type: ignore[misc]
+    context.sslsocket_class = _Bounded
     # The TLS handshake is bounded per operation by the connection's timeout; everything after it, in total.
     connection = http.client.HTTPSConnection(parts.hostname or "", parts.port, timeout=remaining, context=context)
     try:

@@ -65,6 +65,9 @@ def capped_reason(reason: Any) -> str:
 
 
 class GuardedResource(CfnResource):
+    # crhelper's private state this class reads: in its code, not in the stubs it ships (tests/test_contracts.py)
+    _init_failed: BaseException | None
+    _event: Any
     def __init__(self) -> None:
         # crhelper's constructor builds lambda, events and logs clients for its polling mode, which
         # preflight never uses: ~100 ms of every cold start, and a FAILED for every request when AWS_REGION
@@ -150,7 +153,8 @@ class GuardedResource(CfnResource):
                 return
             self._answered = True
         self.Reason = capped_reason(self.Reason)
-        super()._send(status, capped_reason(reason) if status else reason, send_response=self._deliver)
+        super()._send(status, capped_reason(reason) if status else reason,  # type: ignore[misc]  # not in the stubs
+                      send_response=self._deliver)
 
     def _deliver(self, url: str, response: dict, _ssl_verify: Any) -> None:
         if not response.get("PhysicalResourceId"):

@@ -27,7 +27,7 @@ def _put_once(url: str, body: bytes, timeout: float) -> int:
     parts = urlsplit(url)
     path = request_target(url)
     connection = http.client.HTTPSConnection(
-        parts.hostname, parts.port, timeout=timeout, context=ssl.create_default_context()
+        parts.hostname or "", parts.port, timeout=timeout, context=ssl.create_default_context()
     )
     try:
         # CloudFormation's pre-signed URL is signed for an empty content type.

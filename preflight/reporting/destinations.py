@@ -72,6 +72,7 @@ def _to_sns(report: Report, reports: Reports, aws: AwsAccess, ids: RequestIds, r
     if report_uri:
         lines.append(f"Full report: {report_uri}")
     subject = f"preflight FAIL: {stack} ({report.account_id} {report.region})"[:100]
+    assert reports.sns_topic_arn  # only a configured destination is sent to
     region = reports.sns_topic_arn.split(":")[3]
     aws.client("sns", region).publish(TopicArn=reports.sns_topic_arn, Subject=subject, Message="\n".join(lines))
     return Delivery("sns", True, f"notified {reports.sns_topic_arn}")

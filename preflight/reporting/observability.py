@@ -31,8 +31,8 @@ class RequestIds:
     @classmethod
     def of(cls, event: Mapping[str, Any], invocation_id: str = "") -> "RequestIds":
         """From an event whose envelope preflight.request has already checked."""
-        return cls(*(str(event.get(k, "")) for k in ("StackId", "LogicalResourceId", "RequestId", "RequestType")),
-                   invocation_id)
+        return cls(str(event.get("StackId", "")), str(event.get("LogicalResourceId", "")),
+                   str(event.get("RequestId", "")), str(event.get("RequestType", "")), invocation_id)
 
     def fields(self) -> dict[str, str]:
         return {"stack_id": self.stack_id, "logical_id": self.logical_id, "request_id": self.request_id,
