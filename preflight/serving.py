@@ -14,7 +14,7 @@ import logging
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Mapping, Protocol
 
-from preflight import capacity, destinations, observability, properties
+from preflight import capacity, destinations, observability, properties, tracing
 from preflight.audit import merged, run_audit
 from preflight.aws import AwsAccess
 from preflight.baseline_cache import BaselineCache
@@ -87,6 +87,13 @@ class Reuse(Protocol):
 
 def serve(request: Request, aws: AwsAccess, registry: Registry, baselines: BaselineCache) -> Outcome:
     """The outcome of one request. Never raises for anything the request carries."""
+    with tracing.audit_span() as span:
+        outcome = _serve(request, aws, registry, baselines)
+        tracing.annotate(span, verdict=outcome.report.verdict.value if outcome.report else "REFUSED")
+        return outcome
+
+
+def _serve(request: Request, aws: AwsAccess, registry: Registry, baselines: BaselineCache) -> Outcome:
     known = aws.known_account_id
     if request.account_id and known and request.account_id != known:
         # The checks read the function's own account; a verdict about it means nothing to another account.
