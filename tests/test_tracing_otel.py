@@ -120,3 +120,14 @@ def test_the_setting_chooses_the_backend(monkeypatch):
     monkeypatch.setenv(tracing.SETTING, "off")
     tracing.stop()
     assert not tracing.wanted() and not tracing.start() and tracing.current_entity() is None
+
+
+def test_the_packaged_function_runs_with_otel_on_the_bundled_api_alone(cfn, lambda_function):
+    """As deployed with TracingBackend=otel and no layer: the zip's opentelemetry-api, no SDK, non-recording."""
+    from sim.cloudformation import event
+
+    function = lambda_function(env={"PREFLIGHT_TRACING": "otel"})
+    invocation = function.invoke(event("Create", cfn.url("o1"), request_id="o1"), 30)
+    assert invocation.outcome is not None and invocation.outcome.kind == "response", function.log
+    assert cfn.wait_for(1)[0].body["Status"] == "FAILED"  # an empty moto account fails the baseline
+    assert "could not start" not in function.log and "Traceback" not in function.log
