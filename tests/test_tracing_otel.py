@@ -131,3 +131,13 @@ def test_the_packaged_function_runs_with_otel_on_the_bundled_api_alone(cfn, lamb
     assert invocation.outcome is not None and invocation.outcome.kind == "response", function.log
     assert cfn.wait_for(1)[0].body["Status"] == "FAILED"  # an empty moto account fails the baseline
     assert "could not start" not in function.log and "Traceback" not in function.log
+
+
+def test_an_exception_through_a_span_is_recorded_by_its_type_alone(spans):
+    with pytest.raises(ValueError):
+        with tracing.audit_span():
+            with tracing.check_subsegment("exploding", None):
+                raise ValueError("https://localhost/x?X-Amz-Signature=feedface")
+    finished = spans.get_finished_spans()
+    assert [s.name for s in finished] == ["check exploding", "preflight audit"]
+    assert all(s.status.description == "ValueError" and not s.events for s in finished)

@@ -44,20 +44,32 @@ class OtelBackend:
 
     @contextlib.contextmanager
     def audit(self) -> Iterator[Any]:
-        with self._tracer.start_as_current_span(AUDIT_SPAN) as span:
+        with self._span(AUDIT_SPAN) as span:
             yield span
+            span.end()
 
     @contextlib.contextmanager
     def check(self, name: str, annotations: dict[str, str]) -> Iterator[Any]:
-        # Not ended on exit by the API: the runner may have ended it at the deadline already (abandon).
-        with self._tracer.start_as_current_span(name, end_on_exit=False) as span:
+        with self._span(name) as span:
+            if span.is_recording():
+                span.set_attributes({**annotations, XRAY_ANNOTATIONS: [*annotations, "status"]})
+            yield span
+            if span.is_recording():  # not when the runner ended it at the deadline (abandon)
+                span.end()
+
+    @contextlib.contextmanager
+    def _span(self, name: str) -> Iterator[Any]:
+        """A current span that records an exception by its type alone: an exception's message or stack may
+        quote a request (a URL, a template), and nothing of a request goes into a span."""
+        with self._tracer.start_as_current_span(name, end_on_exit=False, record_exception=False,
+                                                set_status_on_exception=False) as span:
             try:
-                if span.is_recording():
-                    span.set_attributes({**annotations, XRAY_ANNOTATIONS: [*annotations, "status"]})
                 yield span
-            finally:
+            except Exception as error:
                 if span.is_recording():
+                    span.set_status(trace.Status(trace.StatusCode.ERROR, type(error).__name__))
                     span.end()
+                raise
 
     def annotate(self, span: Any, annotations: dict[str, str]) -> None:
         if span is not None and span.is_recording():  # an ended span (abandoned at the deadline) keeps its own
