@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-from typing import Any, Iterator, Protocol
+from typing import Any, Iterator, Mapping, Protocol
 
 from preflight.tracing.xray import wanted as xray_wanted
 
@@ -39,7 +39,7 @@ class Backend(Protocol):
 _backend: Backend | None = None  # once started
 
 
-def chosen(environ: "os._Environ[str] | dict[str, str] | None" = None) -> str:
+def chosen(environ: Mapping[str, str] | None = None) -> str:
     """The backend the environment asks for (an unknown value: off, with a warning)."""
     value = (environ if environ is not None else os.environ).get(SETTING, "").strip().lower() or DEFAULT_BACKEND
     if value not in BACKENDS:
