@@ -22,7 +22,7 @@ try:  # anything broken below is answered FAILED (Create/Update) or SUCCESS (Del
 
     registry = default_registry()
     baselines = BaselineCache()
-    tracing.start()  # only in traced Lambda: patches botocore so every AWS call is a subsegment
+    tracing.start()  # PREFLIGHT_TRACING: X-Ray in traced Lambda (botocore patched), OpenTelemetry, or off
 except Exception as error:  # noqa: BLE001 - crhelper's init-failure path
     helper.init_failure(error)
 

@@ -43,10 +43,19 @@ class Observer(Protocol):
 
 
 @dataclass
+class _Traced:
+    """A check's span, as its thread opened it, for the runner to mark when it stops waiting."""
+
+    span: Any = None
+    abandoned: bool = False
+
+
+@dataclass
 class _Job:
     selection: Selection
     region: str | None
     future: Future
+    traced: _Traced
 
 
 class Runner:
@@ -66,10 +75,13 @@ class Runner:
             region, result.resources if result else (), selection.severity,
         )
 
-    def _run_one(self, selection: Selection, ctx: CheckContext, region: str | None, deadline: Deadline) -> Finding:
+    def _run_one(self, selection: Selection, ctx: CheckContext, region: str | None, deadline: Deadline,
+                 traced: _Traced) -> Finding:
         with tracing.check_subsegment(selection.check.id, region) as subsegment:
+            traced.span = subsegment
             finding = self._evaluate(selection, ctx, region, deadline)
-            tracing.annotate(subsegment, status=finding.status.value)
+            # abandoned: reported as TIMEOUT, so traced as TIMEOUT, whatever the check said too late
+            tracing.annotate(subsegment, status=Status.TIMEOUT.value if traced.abandoned else finding.status.value)
             return finding
 
     def _evaluate(self, selection: Selection, ctx: CheckContext, region: str | None, deadline: Deadline) -> Finding:
@@ -102,9 +114,10 @@ class Runner:
 
         def start(selection: Selection, region: str | None) -> _Job:
             ctx = CheckContext(aws, region or home, selection.parameters, memo, home, regions_of_audit, template)
-            future = spawn(self._run_one, selection, ctx, region, deadline, name=f"check:{selection.check.id}")
+            traced = _Traced()
+            future = spawn(self._run_one, selection, ctx, region, deadline, traced, name=f"check:{selection.check.id}")
             self._spawned.append(future)
-            job = _Job(selection, region, future)
+            job = _Job(selection, region, future, traced)
             if observer is not None:
                 label = selection.check.id + (f"@{region}" if region else "")
                 observer.expect([label])
@@ -158,5 +171,7 @@ class Runner:
         if job.future.done():
             return job.future.result()
         waited = self._clock() - started
+        job.traced.abandoned = True
+        tracing.abandoned(job.traced.span, status=Status.TIMEOUT.value)
         return self._finding(job.selection, job.region, Status.TIMEOUT,
                              f"did not finish within the audit's {waited:.1f} s deadline", waited)

@@ -86,6 +86,8 @@ def resolved(template: dict[str, Any], node: Any, parameters: dict[str, Any]) ->
             return value(argument[0]) == value(argument[1])
         if function == "Fn::Not":
             return not value(argument[0])
+        if function == "Fn::And":
+            return all(value(a) for a in argument)
         if function == "Fn::Or":
             return any(value(a) for a in argument)
         if function == "Fn::Join":

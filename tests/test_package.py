@@ -71,3 +71,11 @@ def test_packaged_handler_runs_on_the_lambda_python_with_its_compiled_wheels(cfn
         invocation = function.invoke(event("Create", cfn.url("p13"), request_id="p13"), 30)
         assert invocation.outcome.kind == "response", function.log
     assert cfn.wait_for(1)[0].body["Reason"].startswith("FAIL: root-account-mfa-enabled")
+
+
+def test_zip_carries_the_opentelemetry_api_and_not_its_sdk(task_root):
+    """PREFLIGHT_TRACING=otel needs only the API (~0.2 MB unzipped); the SDK and exporter are the ADOT layer's."""
+    otel = task_root / "opentelemetry"
+    assert (otel / "trace" / "__init__.py").is_file() and (otel / "context" / "__init__.py").is_file()
+    assert not (otel / "sdk").exists() and not (otel / "exporter").exists()
+    assert sum(p.stat().st_size for p in otel.rglob("*") if p.is_file()) < 400_000

@@ -171,3 +171,38 @@ def test_the_hook_alias_parameter_accepts_exactly_what_the_lambda_hook_resource_
     documented = re.compile(r"^(?!(?i:aws))[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}$")  # [LH], Alias
     pattern = re.compile(load(HOOK_TEMPLATE)["Parameters"]["HookAlias"]["AllowedPattern"])
     assert bool(pattern.match(alias)) is bool(documented.match(alias)) is allowed
+
+
+ADOT_LAYER = "arn:aws:lambda:us-east-1:615299751070:layer:AWSOpenTelemetryDistroPython:13"
+
+
+@pytest.mark.parametrize("backend, layer, traced_by, with_layer", [
+    ("xray", "", "xray", False),  # the defaults: as before
+    ("off", "", "off", False),
+    ("otel", "", "otel", False),  # spans on whatever provider the environment has (none: free)
+    ("otel", ADOT_LAYER, "otel", True),
+    ("xray", ADOT_LAYER, "xray", False),  # the layer only with OpenTelemetry: never two tracers of botocore
+])
+def test_one_parameter_chooses_the_tracing_backend_and_the_adot_layer_comes_with_otel(backend, layer, traced_by,
+                                                                                        with_layer):
+    template = load(AUDITOR_TEMPLATE)
+    parameters = template["Parameters"]
+    assert (parameters["TracingBackend"]["Default"], parameters["OtelLayerArn"]["Default"]) == ("xray", "")
+    assert parameters["TracingBackend"]["AllowedValues"] == ["xray", "otel", "off"]
+    values = {"TracingBackend": backend, "OtelLayerArn": layer, "BaselineSsmParameter": "", "BaselineS3Bucket": "",
+              "BaselineS3Key": "", "BaselineName": ""}
+    function = resolved(template, template["Resources"]["AuditorFunction"]["Properties"], values)
+    role = resolved(template, template["Resources"]["AuditorRole"]["Properties"], values)
+    variables = function["Environment"]["Variables"]
+    assert variables["PREFLIGHT_TRACING"] == traced_by
+    assert function["TracingConfig"] == {"Mode": "Active"}
+    if with_layer:  # as ADOT's Python Lambda docs say: the layer, active tracing, and its wrapper
+        assert function["Layers"] == [layer] and variables["AWS_LAMBDA_EXEC_WRAPPER"] == "/opt/otel-instrument"
+        assert role["ManagedPolicyArns"] == [{"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/"
+                                                         "CloudWatchLambdaApplicationSignalsExecutionRolePolicy"}]
+    else:
+        assert "Layers" not in function and "AWS_LAMBDA_EXEC_WRAPPER" not in variables
+        assert "ManagedPolicyArns" not in role
+    import re
+
+    assert bool(re.match(parameters["OtelLayerArn"]["AllowedPattern"], layer))

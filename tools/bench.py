@@ -11,7 +11,8 @@
 - the answer's margin before Lambda's deadline with the packaged function given a slice of a CPU
   (tools/bench_throttled.py);
 - reading a 1 MB template: parse cost per MB, and the hook's answer time at a full CPU and at 128 MB's share
-  (tools/bench_template.py).
+  (tools/bench_template.py);
+- each tracing backend's cold start and warm audit (tools/bench_tracing.py).
 """
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ from tools.bench_regions import print_runs as print_region_runs  # noqa: E402
 from tools.bench_throttled import measure as measure_margins, print_margins  # noqa: E402
 from tools.bench_template import measure as measure_templates, print_figures as print_templates  # noqa: E402
 from tools.bench_tls import measure as measure_tls, print_figures as print_tls  # noqa: E402
+from tools.bench_tracing import measure as measure_tracing, print_figures as print_tracing  # noqa: E402
 
 LATENCY_S = 0.100
 WARM_RUNS = 5
@@ -151,6 +153,7 @@ def main() -> None:
     margins = measure_margins()  # before the latency hook: the function's own process has none anyway
     templates = measure_templates()
     sweeps = measure_sweeps()
+    tracing = measure_tracing()  # fresh processes of its own, before the latency hook
     bursts = [audit_burst(size) for size in BURST_SIZES] + [audit_burst(BURST_SIZES[-1], compliant=False)]
     install_latency()
     warm = warm_audits()
@@ -174,6 +177,7 @@ def main() -> None:
     print_templates(templates)
     print_sweeps(sweeps)
     print_bursts(bursts)
+    print_tracing(tracing)
 
 
 if __name__ == "__main__":

@@ -14,9 +14,9 @@ import logging
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Mapping, Protocol
 
+from preflight import properties, tracing
 from preflight.cloudformation import capacity
 from preflight.reporting import destinations, observability
-from preflight import properties
 from preflight.audit import merged, run_audit
 from preflight.aws.access import AwsAccess
 from preflight.cloudformation.baseline_cache import BaselineCache
@@ -88,6 +88,13 @@ class Reuse(Protocol):
 
 def serve(request: Request, aws: AwsAccess, registry: Registry, baselines: BaselineCache) -> Outcome:
     """The outcome of one request. Never raises for anything the request carries."""
+    with tracing.audit_span() as span:
+        outcome = _serve(request, aws, registry, baselines)
+        tracing.annotate(span, verdict=outcome.report.verdict.value if outcome.report else "REFUSED")
+        return outcome
+
+
+def _serve(request: Request, aws: AwsAccess, registry: Registry, baselines: BaselineCache) -> Outcome:
     known = aws.known_account_id
     if request.account_id and known and request.account_id != known:
         # The checks read the function's own account; a verdict about it means nothing to another account.
