@@ -1,0 +1,1 @@
+"""What the tests share: paths, the handler invoked as CloudFormation invokes it, the CLI, templates."""
