@@ -1,11 +1,16 @@
-"""The catalogue keyed by id, and the one way a check is declared.
+"""The catalogue keyed by id, and the one way a check is declared (checks/ follows it; tests/test_catalogue.py):
 
     @check(CheckMeta(id="root-account-mfa-enabled", ...))
     def root_account_mfa_enabled(ctx: CheckContext) -> Result:
-        \"\"\"PASS when ... FAIL when ... (Source: AWS Config rule root-account-mfa-enabled, https://docs.aws...).\"\"\"
+        \"\"\"PASS when ... FAIL when ... NOT_APPLICABLE when ... ERROR when ...
 
-The run function's docstring is how the check is judged (docs/checks.md prints it): a run function without one
-is refused at import. A duplicate id is a programming error and refused at load.
+        Source: AWS Config rule root-account-mfa-enabled (https://docs.aws.amazon.com/config/...), CIS 1.5.
+        \"\"\"
+
+    CHECKS = (root_account_mfa_enabled, ...)
+
+The run function is named after the check's id and its docstring is how the check is judged (docs/checks.md prints
+it): a run function without one is refused at import. A duplicate id is refused when the registry is built.
 """
 from __future__ import annotations
 
