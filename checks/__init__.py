@@ -1,4 +1,6 @@
-"""The check catalogue: one module per check or small family, metadata beside the code."""
+"""The check catalogue. One convention: each module declares its checks with `@check(CheckMeta(...))` on a run
+function whose docstring says how the check is judged and against which AWS document, and exports them as
+`CHECKS`; modules whose name starts with `_` are helpers and export none (tests/test_catalogue.py)."""
 from checks import (
     cis_monitoring,
     cloudtrail_enabled,
@@ -10,25 +12,20 @@ from checks import (
     s3_account_public_access_block,
     template_iam_actions,
 )
+from preflight.baseline import HEADLINE
 
-ALL_CHECKS = (
-    # The four headline checks first: the default baseline.
-    cloudtrail_enabled.CHECK,
-    root_account.MFA,
-    s3_account_public_access_block.CHECK,
-    config_recording.RECORDING,
-    root_account.NO_ACCESS_KEYS,
-    root_account.HARDWARE_MFA,
-    iam_password_policy.CHECK,
-    regional_services.GUARDDUTY_ENABLED,
-    regional_services.SECURITY_HUB_ENABLED,
-    regional_services.ACCESS_ANALYZER_ENABLED,
-    regional_services.EBS_ENCRYPTION_BY_DEFAULT,
-    regional_services.DEFAULT_SECURITY_GROUPS_CLOSED,
-    cloudtrail_trail_settings.LOG_FILE_VALIDATION,
-    cloudtrail_trail_settings.KMS_ENCRYPTION,
-    cloudtrail_trail_settings.CLOUDWATCH_LOGS,
-    config_recording.GLOBAL_RESOURCES,
-    *cis_monitoring.CHECKS,
-    template_iam_actions.CHECK,
+MODULES = (
+    cloudtrail_enabled,
+    root_account,
+    s3_account_public_access_block,
+    config_recording,
+    iam_password_policy,
+    regional_services,
+    cloudtrail_trail_settings,
+    cis_monitoring,
+    template_iam_actions,
 )
+
+# The four headline checks first (the default baseline), then every module's checks in the order above.
+ALL_CHECKS = tuple(sorted((c for module in MODULES for c in module.CHECKS),
+                          key=lambda c: HEADLINE.index(c.id) if c.id in HEADLINE else len(HEADLINE)))

@@ -1,16 +1,6 @@
-"""The CIS monitoring items (CIS AWS Foundations v3.0 section 4, Security Hub CloudWatch.1-14): for each, a
-metric filter on the CloudWatch Logs group of a logging multi-region trail, an alarm on its metric, and an
-SNS topic with a confirmed subscription behind the alarm. One check per item, sharing every lookup.
-
-A filter qualifies when its pattern, parsed and evaluated as CloudWatch Logs evaluates it
-(checks/filter_pattern.py), matches every CloudTrail event the CIS item requires the alarm to catch: one
-sample event per prescribed eventName or condition. A broader filter is fine; a narrower one is not
-(`$.eventName = CreatePolicyVersion` does not catch CreatePolicy, and `A && B` on one field catches nothing).
-
-An alarm qualifies when its actions are enabled (Security Hub CloudWatch.17) and at least one of its SNS
-actions has a confirmed subscription (CIS 4.x audit: "at least one active subscriber"). A deleted topic, or
-one this account may not read, is skipped and noted; the check is an ERROR only when no action could be read.
-"""
+"""The CIS monitoring items (CIS AWS Foundations v3.0.0 section 4, Security Hub CloudWatch.1-14): one check per
+item, built from its entry in ITEMS (how each is judged is built from the item too), all sharing every lookup -
+trails, metric filters, alarms, subscriptions."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -18,12 +8,13 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from checks import filter_pattern
-from checks.trails import CLOUDTRAIL_READ_ACTIONS, described_trails, no_trail_message, satisfying_trails
+from checks import _filter_pattern as filter_pattern
+from checks._trails import CLOUDTRAIL_READ_ACTIONS, described_trails, no_trail_message, satisfying_trails
 from preflight.concurrency import spawn
 from preflight.context import CheckContext
 from preflight.errors import EvaluationError
 from preflight.model import Check, CheckMeta, Controls, Result, Severity, failed, not_applicable, passed
+from preflight.registry import check, docstring
 
 MONITORING_ACTIONS = CLOUDTRAIL_READ_ACTIONS + (
     "logs:DescribeMetricFilters", "cloudwatch:DescribeAlarms", "sns:ListSubscriptionsByTopic",
@@ -256,8 +247,38 @@ def _evaluate(ctx: CheckContext, item: Item, group: LogGroup) -> tuple[bool, str
     return False, f"alarm '{enabled[0]['AlarmName']}' notifies SNS topics with no confirmed subscription", evidence
 
 
+def how_judged(item: Item) -> str:
+    """How the check for `item` is judged: the docstring of its run function."""
+    return (
+        f"PASS when a logging multi-region trail (one cloudtrail-enabled accepts with its default parameters) "
+        f"delivers to a CloudWatch Logs group of this account on which a metric filter catches {item.what}, an "
+        "alarm on the filter's metric has its actions enabled, and one of the alarm's SNS topics has a confirmed "
+        "subscription. The filter's pattern, parsed and evaluated as CloudWatch Logs evaluates it "
+        f"(checks/_filter_pattern.py), must match every CloudTrail event the item requires: {_listed(item)}; a "
+        "broader filter is fine, a narrower one is not. FAIL when no trail qualifies or none delivers to "
+        "CloudWatch Logs, or when on every such log group the filter, the alarm, its enabled actions, an SNS "
+        "action or a confirmed subscription is missing - the message says which, and which events the closest "
+        "filter misses. NOT_APPLICABLE when the qualifying trails deliver only to a log group of another account "
+        "(an organization trail): its alarms are judged there. A deleted SNS topic, or one this account may not "
+        "read, is skipped and noted. ERROR when no trail qualifies and one could not be read, when none of the "
+        "alarm's SNS topics could be read, or when a lookup is refused.\n\n"
+        f"Source: CIS AWS Foundations Benchmark v3.0.0, CIS {item.cis} (an alarm with at least one active "
+        f"subscriber); Security Hub {item.control} ({URL}#{_anchor(item)}); enabled alarm actions: Security Hub "
+        "CloudWatch.17."
+    )
+
+
+def _anchor(item: Item) -> str:
+    return item.control.lower().replace(".", "-")
+
+
+def _listed(item: Item) -> str:
+    labels = [s.label for s in item.samples]
+    return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+
+
 def _check(item: Item) -> Check:
-    meta = CheckMeta(
+    @check(CheckMeta(
         id=f"cis-monitoring-{item.suffix}",
         title=f"An alarm with a subscribed SNS topic watches for {item.what}",
         severity=Severity.LOW,
@@ -265,10 +286,10 @@ def _check(item: Item) -> Check:
         remediation=(f"On the trail's CloudWatch Logs group, create a metric filter for {item.what} (CIS "
                      f"{item.cis} gives the pattern), an alarm on its metric, and an SNS topic with a confirmed "
                      "subscription as the alarm's action."),
-        remediation_url=f"{URL}#{item.control.lower().replace('.', '-')}",
+        remediation_url=f"{URL}#{_anchor(item)}",
         iam_actions=MONITORING_ACTIONS,
-    )
-
+    ))
+    @docstring(how_judged(item))
     def run(ctx: CheckContext) -> Result:
         groups = _monitored_groups(ctx)
         if not groups:
@@ -297,7 +318,7 @@ def _check(item: Item) -> Check:
         return failed("Nothing watches for " + item.what + ": " + "; ".join(r[1] for r in results.values()) + ".",
                       log_groups={n: r[2] for n, r in results.items()})
 
-    return Check(meta, run)
+    return run
 
 
 CHECKS = tuple(_check(item) for item in ITEMS)

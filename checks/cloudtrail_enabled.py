@@ -1,19 +1,10 @@
-"""cloudtrail-enabled: a multi-region trail is logging read and write management events, all of them.
-
-PASS when one trail listed by DescribeTrails (shadow trails included) is multi-region, is logging, and
-records every management event: classic selectors with IncludeManagementEvents, ReadWriteType All (or
-ReadOnly and WriteOnly together) and an empty ExcludeManagementEventSources; or an advanced selector on
-eventCategory = Management narrowed by nothing but readOnly. A selector that excludes event sources (KMS, RDS
-Data API, ...) or narrows by eventSource, eventName, userIdentity.arn or resources.* does not count (AWS Config
-multi-region-cloudtrail-enabled, behind Security Hub CloudTrail.1 and CIS 3.1). An organization trail counts
-(unless organization_trail_suffices is false); a member account refused its details trusts the organization.
-"""
+"""cloudtrail-enabled: a multi-region trail is logging read and write management events, all of them."""
 from __future__ import annotations
 
 import dataclasses
 from concurrent.futures import as_completed
 
-from checks.trails import (
+from checks._trails import (
     CLOUDTRAIL_READ_ACTIONS,
     READ_WRITE_TYPES,
     TrailAssessment,
@@ -23,9 +14,11 @@ from checks.trails import (
 )
 from preflight.context import CheckContext
 from preflight.errors import EvaluationError
-from preflight.model import Check, CheckMeta, Controls, Parameter, Result, Severity, Stricter, failed, passed
+from preflight.model import CheckMeta, Controls, Parameter, Result, Severity, Stricter, failed, passed
+from preflight.registry import check
 
-META = CheckMeta(
+
+@check(CheckMeta(
     id="cloudtrail-enabled",
     title="A multi-region CloudTrail trail is logging read and write management events",
     severity=Severity.HIGH,
@@ -44,10 +37,25 @@ META = CheckMeta(
                   "Whether an organization trail (managed by the management account) satisfies the check.",
                   Stricter.FALSE),
     ),
-)
+))
+def cloudtrail_enabled(ctx: CheckContext) -> Result:
+    """PASS when one trail listed by DescribeTrails (shadow trails included) is multi-region, is logging, and
+    records the management events `read_write_type` asks for (All: reads and writes), all of them: classic
+    selectors with IncludeManagementEvents, ReadWriteType All (or ReadOnly and WriteOnly together) and an empty
+    ExcludeManagementEventSources; or an advanced selector on eventCategory = Management narrowed by nothing but
+    readOnly. A selector that excludes event sources (KMS, RDS Data API, ...) or narrows by eventSource,
+    eventName, userIdentity.arn or resources.* does not count. An organization trail counts unless
+    `organization_trail_suffices` is false; a member account refused its status or selectors
+    (CloudTrailARNInvalidException, TrailNotFoundException) trusts them to the organization and notes it. The
+    first acceptable trail settles it. FAIL when there is no trail, or when no trail qualifies: each trail is
+    named with why it was rejected (single-region, not logging, records no or only some management events).
+    ERROR when no trail qualifies and a multi-region trail could not be read (it might have been the compliant
+    one).
 
-
-def run(ctx: CheckContext) -> Result:
+    Source: AWS Config rule multi-region-cloudtrail-enabled
+    (https://docs.aws.amazon.com/config/latest/developerguide/multi-region-cloudtrail-enabled.html), the rule
+    behind Security Hub CloudTrail.1 and CIS 3.1.
+    """
     futures = assessment_futures(ctx)
     if not futures:
         return failed("No CloudTrail trail exists in this account.", trails=[])
@@ -80,4 +88,4 @@ def _events(read_write_type: str) -> str:
             "ReadOnly": "read management events"}[read_write_type]
 
 
-CHECK = Check(META, run)
+CHECKS = (cloudtrail_enabled,)

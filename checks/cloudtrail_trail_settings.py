@@ -1,25 +1,18 @@
-"""Settings every trail of the account must have: log file validation (CIS 3.2 "for each trail", Security Hub
-CloudTrail.4), KMS encryption (CIS 3.5, CloudTrail.2) and recent delivery to CloudWatch Logs (CloudTrail.5).
-
-Each trail is judged once, in its home region: the trails DescribeTrails returns from the audit's home region
-with shadow trails - every multi-region trail, and the home region's single-region trails - and the
-single-region trails homed in the audit's other regions (`regions: all` reaches every trail). An organization
-trail owned by another account is out of this account's hands: noted, never failed. With no trail of its
-own, the account is NOT_APPLICABLE when an organization trail covers it, and FAILs otherwise.
-"""
+"""Settings every trail of the account must have: log file validation, KMS encryption, recent delivery to
+CloudWatch Logs. The three checks share one way of finding the account's trails (`judge`), each judged once, in
+its home region."""
 from __future__ import annotations
 
 import datetime
 from typing import Callable
 
-from checks.trails import (
+from checks._trails import (
     CLOUDTRAIL_READ_ACTIONS, TrailAssessment, assessment_futures, trail_status, trails_homed_in_other_regions,
 )
 from preflight.context import CheckContext
 from preflight.errors import EvaluationError
-from preflight.model import (
-    Check, CheckMeta, Controls, Parameter, Result, Severity, Stricter, failed, not_applicable, passed,
-)
+from preflight.model import CheckMeta, Controls, Parameter, Result, Severity, Stricter, failed, not_applicable, passed
+from preflight.registry import check
 
 URL = "https://docs.aws.amazon.com/securityhub/latest/userguide/cloudtrail-controls.html"
 
@@ -51,33 +44,57 @@ def judge(ctx: CheckContext, has_it: Callable[[TrailAssessment], bool], setting:
                   notes=notes)
 
 
-LOG_FILE_VALIDATION = Check(
-    CheckMeta(
-        id="cloudtrail-log-file-validation",
-        title="Every CloudTrail trail validates its log files",
-        severity=Severity.MEDIUM,
-        controls=Controls(cis_aws_v3="3.2", security_hub="CloudTrail.4"),
-        remediation="Turn on log file integrity validation: aws cloudtrail update-trail --name TRAIL "
-                    "--enable-log-file-validation",
-        remediation_url=f"{URL}#cloudtrail-4",
-        iam_actions=CLOUDTRAIL_READ_ACTIONS,
-    ),
-    lambda ctx: judge(ctx, lambda t: t.log_file_validation, "log file validation"),
-)
+@check(CheckMeta(
+    id="cloudtrail-log-file-validation",
+    title="Every CloudTrail trail validates its log files",
+    severity=Severity.MEDIUM,
+    controls=Controls(cis_aws_v3="3.2", security_hub="CloudTrail.4"),
+    remediation="Turn on log file integrity validation: aws cloudtrail update-trail --name TRAIL "
+                "--enable-log-file-validation",
+    remediation_url=f"{URL}#cloudtrail-4",
+    iam_actions=CLOUDTRAIL_READ_ACTIONS,
+))
+def cloudtrail_log_file_validation(ctx: CheckContext) -> Result:
+    """PASS when every trail this account owns has log file integrity validation on (LogFileValidationEnabled).
+    FAIL when any does not - each is named, with how many of the account's trails lack it - or when the account
+    has no trail at all. NOT_APPLICABLE when the account owns no trail and an organization trail of another
+    account covers it. Each trail is judged once, in its home region: the trails DescribeTrails lists from the
+    audit's home region with shadow trails, and the single-region trails homed in the audit's other regions
+    (`regions: all` reaches every trail); an organization trail owned by another account is noted, never
+    failed. ERROR when DescribeTrails is refused.
 
-KMS_ENCRYPTION = Check(
-    CheckMeta(
-        id="cloudtrail-kms-encryption",
-        title="Every CloudTrail trail encrypts its logs with a KMS key",
-        severity=Severity.MEDIUM,
-        controls=Controls(cis_aws_v3="3.5", security_hub="CloudTrail.2"),
-        remediation="Encrypt the trail's log files with a customer managed KMS key: aws cloudtrail update-trail "
-                    "--name TRAIL --kms-key-id KEY_ARN (the key policy must let CloudTrail use it)",
-        remediation_url=f"{URL}#cloudtrail-2",
-        iam_actions=CLOUDTRAIL_READ_ACTIONS,
-    ),
-    lambda ctx: judge(ctx, lambda t: bool(t.kms_key_id), "KMS encryption"),
-)
+    Source: AWS Config rule cloud-trail-log-file-validation-enabled
+    (https://docs.aws.amazon.com/config/latest/developerguide/cloud-trail-log-file-validation-enabled.html),
+    behind Security Hub CloudTrail.4; CIS 3.2 ("for each trail").
+    """
+    return judge(ctx, lambda t: t.log_file_validation, "log file validation")
+
+
+@check(CheckMeta(
+    id="cloudtrail-kms-encryption",
+    title="Every CloudTrail trail encrypts its logs with a KMS key",
+    severity=Severity.MEDIUM,
+    controls=Controls(cis_aws_v3="3.5", security_hub="CloudTrail.2"),
+    remediation="Encrypt the trail's log files with a customer managed KMS key: aws cloudtrail update-trail "
+                "--name TRAIL --kms-key-id KEY_ARN (the key policy must let CloudTrail use it)",
+    remediation_url=f"{URL}#cloudtrail-2",
+    iam_actions=CLOUDTRAIL_READ_ACTIONS,
+))
+def cloudtrail_kms_encryption(ctx: CheckContext) -> Result:
+    """PASS when every trail this account owns encrypts its log files with a KMS key (the trail has a KmsKeyId;
+    SSE-S3 alone does not count). FAIL when any does not - each is named, with how many of the account's trails
+    lack it - or when the account has no trail at all. NOT_APPLICABLE when the account owns no trail and an
+    organization trail of another account covers it. Each trail is judged once, in its home region: the trails
+    DescribeTrails lists from the audit's home region with shadow trails, and the single-region trails homed in
+    the audit's other regions (`regions: all` reaches every trail); an organization trail owned by another
+    account is noted, never failed. ERROR when DescribeTrails is refused.
+
+    Source: AWS Config rule cloud-trail-encryption-enabled
+    (https://docs.aws.amazon.com/config/latest/developerguide/cloud-trail-encryption-enabled.html), behind
+    Security Hub CloudTrail.2 and CIS 3.5.
+    """
+    return judge(ctx, lambda t: bool(t.kms_key_id), "KMS encryption")
+
 
 MAX_DELIVERY_AGE = Parameter(
     "max_delivery_age_hours", int, 24, "How recent the last delivery to CloudWatch Logs must be, in hours.",
@@ -88,7 +105,7 @@ MAX_DELIVERY_AGE = Parameter(
 def _delivers_recently(ctx: CheckContext) -> Callable[[TrailAssessment], bool]:
     limit = datetime.timedelta(hours=ctx.param(MAX_DELIVERY_AGE.name))
 
-    def check(trail: TrailAssessment) -> bool:
+    def delivers(trail: TrailAssessment) -> bool:
         if not trail.log_group_arn:
             return False
         if trail.error:  # the trail's status could not be read
@@ -100,15 +117,10 @@ def _delivers_recently(ctx: CheckContext) -> Callable[[TrailAssessment], bool]:
         now = datetime.datetime.now(delivered.tzinfo or datetime.timezone.utc)
         return now - delivered <= limit
 
-    return check
+    return delivers
 
 
-def _run_cloudwatch_logs(ctx: CheckContext) -> Result:
-    hours = ctx.param(MAX_DELIVERY_AGE.name)
-    return judge(ctx, _delivers_recently(ctx), f"delivery to CloudWatch Logs in the last {hours} hours")
-
-
-CLOUDWATCH_LOGS_META = CheckMeta(
+@check(CheckMeta(
     id="cloudtrail-cloudwatch-logs",
     title="Every CloudTrail trail delivers to CloudWatch Logs, recently",
     severity=Severity.LOW,
@@ -118,5 +130,24 @@ CLOUDWATCH_LOGS_META = CheckMeta(
     remediation_url=f"{URL}#cloudtrail-5",
     iam_actions=CLOUDTRAIL_READ_ACTIONS,
     parameters=(MAX_DELIVERY_AGE,),
-)
-CLOUDWATCH_LOGS = Check(CLOUDWATCH_LOGS_META, _run_cloudwatch_logs)
+))
+def cloudtrail_cloudwatch_logs(ctx: CheckContext) -> Result:
+    """PASS when every trail this account owns sends its events to a CloudWatch Logs group and last delivered
+    there (LatestCloudWatchLogsDeliveryTime, from GetTrailStatus in the trail's home region) within
+    `max_delivery_age_hours` (default 24). FAIL when a trail has no log group, has never delivered, or last
+    delivered longer ago - each is named, with how many of the account's trails fall short - or when the account
+    has no trail at all. NOT_APPLICABLE when the account owns no trail and an organization trail of another
+    account covers it. Each trail is judged once, in its home region: the trails DescribeTrails lists from the
+    audit's home region with shadow trails, and the single-region trails homed in the audit's other regions
+    (`regions: all` reaches every trail); an organization trail owned by another account is noted, never
+    failed. ERROR when a trail with a log group has a status that cannot be read, or DescribeTrails is refused.
+
+    Source: AWS Config rule cloud-trail-cloud-watch-logs-enabled
+    (https://docs.aws.amazon.com/config/latest/developerguide/cloud-trail-cloud-watch-logs-enabled.html), behind
+    Security Hub CloudTrail.5 (CIS v1.4 3.4; the item is not in CIS v3.0).
+    """
+    hours = ctx.param(MAX_DELIVERY_AGE.name)
+    return judge(ctx, _delivers_recently(ctx), f"delivery to CloudWatch Logs in the last {hours} hours")
+
+
+CHECKS = (cloudtrail_log_file_validation, cloudtrail_kms_encryption, cloudtrail_cloudwatch_logs)

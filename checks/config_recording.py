@@ -1,13 +1,5 @@
-"""AWS Config: recording everything in every audited region, and the global IAM types in an eligible one.
-
-config-recording-enabled (CIS 3.3, Security Hub Config.1), per audited region: PASS when a recorder records
-all supported resource types, is recording, and its last delivery status is not FAILURE (a recorder that
-records but fails to deliver does not count).
-config-global-resources-recorded: PASS when a recording recorder in an audited region where AWS Config existed
-before February 2022 records all four global IAM types (User, Group, Role, Policy): allSupported with
-includeGlobalResourceTypes, an EXCLUSION_BY_RESOURCE_TYPES strategy that excludes none of them, or an
-inclusion list with all four (AWS Config Developer Guide, "Recording global resource types").
-"""
+"""AWS Config: recording everything in every audited region, and the global IAM types in an eligible one. Both
+checks share one look-up of each region's recorders and their status (two calls at once, once per audit)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -15,24 +7,11 @@ from typing import Any
 
 from preflight.concurrency import fan_out
 from preflight.context import CheckContext
-from preflight.model import Check, CheckMeta, Controls, Result, Scope, Severity, failed, passed
+from preflight.model import CheckMeta, Controls, Result, Scope, Severity, failed, passed
+from preflight.registry import check
 
 CONFIG_READ_ACTIONS = ("config:DescribeConfigurationRecorders", "config:DescribeConfigurationRecorderStatus")
 URL = "https://docs.aws.amazon.com/config/latest/developerguide/select-resources.html"
-
-RECORDING_META = CheckMeta(
-    id="config-recording-enabled",
-    title="AWS Config records all supported resource types",
-    severity=Severity.MEDIUM,
-    controls=Controls(cis_aws_v3="3.3", security_hub="Config.1"),
-    remediation=(
-        "Create a configuration recorder with recordingGroup allSupported=true and a delivery channel, then "
-        "start it: aws configservice start-configuration-recorder --configuration-recorder-name default"
-    ),
-    remediation_url="https://docs.aws.amazon.com/config/latest/developerguide/gs-console.html",
-    iam_actions=CONFIG_READ_ACTIONS,
-    scope=Scope.REGIONAL,
-)
 
 
 @dataclass
@@ -105,7 +84,31 @@ def recorders_in(ctx: CheckContext, region: str) -> list[RecorderAssessment]:
     return ctx.remember(("config", "recorders", region), fetch)
 
 
-def run_recording(ctx: CheckContext) -> Result:
+@check(CheckMeta(
+    id="config-recording-enabled",
+    title="AWS Config records all supported resource types",
+    severity=Severity.MEDIUM,
+    controls=Controls(cis_aws_v3="3.3", security_hub="Config.1"),
+    remediation=(
+        "Create a configuration recorder with recordingGroup allSupported=true and a delivery channel, then "
+        "start it: aws configservice start-configuration-recorder --configuration-recorder-name default"
+    ),
+    remediation_url="https://docs.aws.amazon.com/config/latest/developerguide/gs-console.html",
+    iam_actions=CONFIG_READ_ACTIONS,
+    scope=Scope.REGIONAL,
+))
+def config_recording_enabled(ctx: CheckContext) -> Result:
+    """Per audited region. PASS when a configuration recorder records all supported resource types
+    (recordingGroup allSupported), is recording, and its last delivery status is not FAILURE. FAIL when the
+    region has no recorder, or when every recorder falls short: each is named with why (is not recording, last
+    delivered with FAILURE and AWS's reason, records only some resource types) - a recorder that records but
+    fails to deliver does not count. ERROR when the recorders or their status cannot be read.
+
+    Source: Security Hub Config.1
+    (https://docs.aws.amazon.com/securityhub/latest/userguide/config-controls.html#config-1) and CIS 3.3;
+    AWS Config Developer Guide, "Recording AWS Resources with AWS Config"
+    (https://docs.aws.amazon.com/config/latest/developerguide/select-resources.html).
+    """
     assessments = recorders_in(ctx, ctx.region)
     if not assessments:
         return failed(f"AWS Config has no configuration recorder in {ctx.region}.", recorders=[])
@@ -121,7 +124,7 @@ def run_recording(ctx: CheckContext) -> Result:
                                   for a in assessments))
 
 
-GLOBAL_META = CheckMeta(
+@check(CheckMeta(
     id="config-global-resources-recorded",
     title="AWS Config records global (IAM) resource types in at least one audited region",
     severity=Severity.MEDIUM,
@@ -132,10 +135,20 @@ GLOBAL_META = CheckMeta(
     ),
     remediation_url=URL,
     iam_actions=CONFIG_READ_ACTIONS,
-)
+))
+def config_global_resources_recorded(ctx: CheckContext) -> Result:
+    """PASS when a recording recorder in an audited region where AWS Config existed before February 2022 records
+    all four global IAM types (AWS::IAM::User, Group, Role and Policy): allSupported with
+    includeGlobalResourceTypes, an EXCLUSION_BY_RESOURCE_TYPES strategy that excludes none of them, or an
+    inclusion list with all four. FAIL when none does, naming the audited regions - and any region whose
+    recorder would record them but cannot, being newer than February 2022 (Hyderabad, Melbourne, Calgary, Spain, Zurich,
+    Tel Aviv, UAE, ...). The audited regions count, so `regions: all` judges every region. ERROR when a region's
+    recorders cannot be read.
 
-
-def run_global(ctx: CheckContext) -> Result:
+    Source: AWS Config Developer Guide, "Recording AWS Resources with AWS Config", "Regional and global resources"
+    (https://docs.aws.amazon.com/config/latest/developerguide/select-resources.html); mapped to CIS 3.3 and
+    Security Hub Config.1.
+    """
     regions = ctx.audited_regions()
     per_region = dict(zip(regions, fan_out(lambda r: recorders_in(ctx, r), regions)))
     eligible = [r for r in regions if r in REGIONS_RECORDING_GLOBAL_TYPES]
@@ -153,5 +166,4 @@ def run_global(ctx: CheckContext) -> Result:
                   f"Policy) in {', '.join(regions)}{note}.", recorders_with_global_types=evidence)
 
 
-RECORDING = Check(RECORDING_META, run_recording)
-GLOBAL_RESOURCES = Check(GLOBAL_META, run_global)
+CHECKS = (config_recording_enabled, config_global_resources_recorded)

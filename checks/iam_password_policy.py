@@ -4,9 +4,18 @@ from __future__ import annotations
 from botocore.exceptions import ClientError
 
 from preflight.context import CheckContext
-from preflight.model import Check, CheckMeta, Controls, Parameter, Result, Severity, Stricter, failed, passed
+from preflight.model import CheckMeta, Controls, Parameter, Result, Severity, Stricter, failed, passed
+from preflight.registry import check
 
-META = CheckMeta(
+REQUIREMENTS = (
+    ("require_uppercase", "RequireUppercaseCharacters", "an uppercase letter"),
+    ("require_lowercase", "RequireLowercaseCharacters", "a lowercase letter"),
+    ("require_numbers", "RequireNumbers", "a number"),
+    ("require_symbols", "RequireSymbols", "a symbol"),
+)
+
+
+@check(CheckMeta(
     id="iam-password-policy",
     title="The IAM password policy requires long, non-reused passwords",
     severity=Severity.MEDIUM,
@@ -27,17 +36,19 @@ META = CheckMeta(
         Parameter("require_numbers", bool, False, "Require a number.", Stricter.TRUE),
         Parameter("require_symbols", bool, False, "Require a symbol.", Stricter.TRUE),
     ),
-)
+))
+def iam_password_policy(ctx: CheckContext) -> Result:
+    """PASS when the account password policy (GetAccountPasswordPolicy) has a MinimumPasswordLength of at least
+    `minimum_length` (default 14), a PasswordReusePrevention of at least `reuse_prevention` (default 24), and
+    requires an uppercase letter, a lowercase letter, a number and a symbol where `require_uppercase`,
+    `require_lowercase`, `require_numbers` and `require_symbols` ask for them (none by default). FAIL when the
+    account has no password policy (NoSuchEntity) or when it falls short, naming every gap. ERROR when the call is refused.
 
-REQUIREMENTS = (
-    ("require_uppercase", "RequireUppercaseCharacters", "an uppercase letter"),
-    ("require_lowercase", "RequireLowercaseCharacters", "a lowercase letter"),
-    ("require_numbers", "RequireNumbers", "a number"),
-    ("require_symbols", "RequireSymbols", "a symbol"),
-)
-
-
-def run(ctx: CheckContext) -> Result:
+    Source: AWS Config rule iam-password-policy
+    (https://docs.aws.amazon.com/config/latest/developerguide/iam-password-policy.html); CIS 1.8 (length) and
+    CIS 1.9 (reuse), Security Hub IAM.15 and IAM.16
+    (https://docs.aws.amazon.com/securityhub/latest/userguide/iam-controls.html#iam-15).
+    """
     try:
         policy = ctx.client("iam").get_account_password_policy()["PasswordPolicy"]
     except ClientError as error:
@@ -59,4 +70,4 @@ def run(ctx: CheckContext) -> Result:
     return passed("The IAM password policy meets the baseline.", policy=policy)
 
 
-CHECK = Check(META, run)
+CHECKS = (iam_password_policy,)

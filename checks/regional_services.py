@@ -1,14 +1,16 @@
-"""Regional guard rails, evaluated in every audited region: GuardDuty, Security Hub, IAM Access Analyzer,
-EBS encryption by default, and closed default security groups."""
+"""Regional guard rails, each evaluated in every audited region (a failure names its region): GuardDuty, Security
+Hub, IAM Access Analyzer, EBS encryption by default, and closed default security groups."""
 from __future__ import annotations
 
 from botocore.exceptions import ClientError
 
 from preflight.concurrency import fan_out
 from preflight.context import CheckContext
-from preflight.model import Check, CheckMeta, Controls, Result, Scope, Severity, failed, passed
+from preflight.model import CheckMeta, Controls, Result, Scope, Severity, failed, passed
+from preflight.registry import check
 
-GUARDDUTY = CheckMeta(
+
+@check(CheckMeta(
     id="guardduty-enabled",
     title="GuardDuty has an enabled detector",
     severity=Severity.HIGH,
@@ -18,10 +20,16 @@ GUARDDUTY = CheckMeta(
     remediation_url="https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_settingup.html",
     iam_actions=("guardduty:ListDetectors", "guardduty:GetDetector"),
     scope=Scope.REGIONAL,
-)
+))
+def guardduty_enabled(ctx: CheckContext) -> Result:
+    """Per audited region. PASS when one of the region's GuardDuty detectors (ListDetectors, then GetDetector for
+    each) has the status ENABLED. FAIL when the region has no detector, or when every detector is suspended
+    (each named by ARN). ERROR when either call is refused.
 
-
-def run_guardduty(ctx: CheckContext) -> Result:
+    Source: AWS Config rule guardduty-enabled-centralized
+    (https://docs.aws.amazon.com/config/latest/developerguide/guardduty-enabled-centralized.html), behind
+    Security Hub GuardDuty.1.
+    """
     client = ctx.client("guardduty")
     ids = [i for page in client.get_paginator("list_detectors").paginate() for i in page["DetectorIds"]]
     if not ids:
@@ -33,7 +41,7 @@ def run_guardduty(ctx: CheckContext) -> Result:
                   resources=tuple(f"arn:aws:guardduty:{ctx.region}:{ctx.account_id}:detector/{i}" for i in ids))
 
 
-SECURITY_HUB = CheckMeta(
+@check(CheckMeta(
     id="securityhub-enabled",
     title="Security Hub is enabled",
     severity=Severity.MEDIUM,
@@ -42,10 +50,16 @@ SECURITY_HUB = CheckMeta(
     remediation_url="https://docs.aws.amazon.com/securityhub/latest/userguide/securityhub-settingup.html",
     iam_actions=("securityhub:DescribeHub",),
     scope=Scope.REGIONAL,
-)
+))
+def securityhub_enabled(ctx: CheckContext) -> Result:
+    """Per audited region. PASS when Security Hub's DescribeHub answers with the region's hub. FAIL when it answers
+    InvalidAccessException or ResourceNotFoundException (the account is not subscribed to Security Hub there).
+    ERROR for any other refusal (AccessDenied, ...).
 
-
-def run_security_hub(ctx: CheckContext) -> Result:
+    Source: AWS Config rule securityhub-enabled
+    (https://docs.aws.amazon.com/config/latest/developerguide/securityhub-enabled.html), behind Security Hub
+    SecurityHub.1; CIS 4.16.
+    """
     try:
         hub = ctx.client("securityhub").describe_hub()
     except ClientError as error:
@@ -55,7 +69,10 @@ def run_security_hub(ctx: CheckContext) -> Result:
     return passed(f"Security Hub is enabled in {ctx.region}.", hub=hub.get("HubArn"))
 
 
-ACCESS_ANALYZER = CheckMeta(
+EXTERNAL_ACCESS_TYPES = ("ACCOUNT", "ORGANIZATION")  # the unused-access kinds do not look for external access
+
+
+@check(CheckMeta(
     id="access-analyzer-enabled",
     title="IAM Access Analyzer has an active external access analyzer",
     severity=Severity.LOW,
@@ -65,11 +82,17 @@ ACCESS_ANALYZER = CheckMeta(
     remediation_url="https://docs.aws.amazon.com/IAM/latest/UserGuide/access-analyzer-getting-started.html",
     iam_actions=("access-analyzer:ListAnalyzers",),
     scope=Scope.REGIONAL,
-)
-EXTERNAL_ACCESS_TYPES = ("ACCOUNT", "ORGANIZATION")  # the unused-access kinds do not look for external access
+))
+def access_analyzer_enabled(ctx: CheckContext) -> Result:
+    """Per audited region. PASS when IAM Access Analyzer has an external access analyzer (type ACCOUNT or
+    ORGANIZATION; the unused-access kinds do not look for external access) with the status ACTIVE. FAIL when
+    the region has no external access analyzer, or none of them is active (each named with its status). ERROR
+    when ListAnalyzers is refused.
 
-
-def run_access_analyzer(ctx: CheckContext) -> Result:
+    Source: AWS Config rule iam-external-access-analyzer-enabled
+    (https://docs.aws.amazon.com/config/latest/developerguide/iam-external-access-analyzer-enabled.html),
+    behind Security Hub IAM.28; CIS 1.20.
+    """
     pages = ctx.client("accessanalyzer").get_paginator("list_analyzers").paginate()
     analyzers = [a for page in pages for a in page["analyzers"] if a.get("type") in EXTERNAL_ACCESS_TYPES]
     active = [a["name"] for a in analyzers if a.get("status") == "ACTIVE"]
@@ -82,7 +105,7 @@ def run_access_analyzer(ctx: CheckContext) -> Result:
     return failed(f"IAM Access Analyzer has no external access analyzer in {ctx.region}.", analyzers={})
 
 
-EBS_ENCRYPTION = CheckMeta(
+@check(CheckMeta(
     id="ebs-encryption-by-default",
     title="New EBS volumes are encrypted by default",
     severity=Severity.MEDIUM,
@@ -91,16 +114,21 @@ EBS_ENCRYPTION = CheckMeta(
     remediation_url="https://docs.aws.amazon.com/ebs/latest/userguide/encryption-by-default.html",
     iam_actions=("ec2:GetEbsEncryptionByDefault",),
     scope=Scope.REGIONAL,
-)
+))
+def ebs_encryption_by_default(ctx: CheckContext) -> Result:
+    """Per audited region. PASS when GetEbsEncryptionByDefault answers true (new EBS volumes are encrypted). FAIL
+    when it answers false. ERROR when the call is refused. Existing volumes are not looked at.
 
-
-def run_ebs_encryption(ctx: CheckContext) -> Result:
+    Source: AWS Config rule ec2-ebs-encryption-by-default
+    (https://docs.aws.amazon.com/config/latest/developerguide/ec2-ebs-encryption-by-default.html), behind
+    Security Hub EC2.7; CIS 2.2.1.
+    """
     if ctx.client("ec2").get_ebs_encryption_by_default()["EbsEncryptionByDefault"]:
         return passed(f"EBS encryption by default is on in {ctx.region}.")
     return failed(f"EBS encryption by default is off in {ctx.region}.")
 
 
-DEFAULT_SECURITY_GROUPS = CheckMeta(
+@check(CheckMeta(
     id="default-security-groups-closed",
     title="Every VPC's default security group allows no traffic",
     severity=Severity.HIGH,
@@ -110,10 +138,16 @@ DEFAULT_SECURITY_GROUPS = CheckMeta(
     remediation_url="https://docs.aws.amazon.com/securityhub/latest/userguide/ec2-controls.html#ec2-2",
     iam_actions=("ec2:DescribeSecurityGroups",),
     scope=Scope.REGIONAL,
-)
+))
+def default_security_groups_closed(ctx: CheckContext) -> Result:
+    """Per audited region. PASS when every security group named "default" (one per VPC; DescribeSecurityGroups
+    filtered on group-name) has no inbound and no outbound rule - a region with no VPC passes. FAIL when any has a
+    rule, naming each such group by ARN, with its VPC. ERROR when the call is refused.
 
-
-def run_default_security_groups(ctx: CheckContext) -> Result:
+    Source: AWS Config rule vpc-default-security-group-closed
+    (https://docs.aws.amazon.com/config/latest/developerguide/vpc-default-security-group-closed.html), behind
+    Security Hub EC2.2; CIS 5.4.
+    """
     pages = ctx.client("ec2").get_paginator("describe_security_groups").paginate(
         Filters=[{"Name": "group-name", "Values": ["default"]}]
     )
@@ -130,8 +164,5 @@ def run_default_security_groups(ctx: CheckContext) -> Result:
                                   for g in open_groups))
 
 
-GUARDDUTY_ENABLED = Check(GUARDDUTY, run_guardduty)
-SECURITY_HUB_ENABLED = Check(SECURITY_HUB, run_security_hub)
-ACCESS_ANALYZER_ENABLED = Check(ACCESS_ANALYZER, run_access_analyzer)
-EBS_ENCRYPTION_BY_DEFAULT = Check(EBS_ENCRYPTION, run_ebs_encryption)
-DEFAULT_SECURITY_GROUPS_CLOSED = Check(DEFAULT_SECURITY_GROUPS, run_default_security_groups)
+CHECKS = (guardduty_enabled, securityhub_enabled, access_analyzer_enabled, ebs_encryption_by_default,
+          default_security_groups_closed)

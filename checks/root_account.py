@@ -1,15 +1,13 @@
-"""The root user: MFA, hardware MFA, no access keys.
-
-An account whose root credentials were removed (centralized root access management in AWS Organizations)
-has no password, no access keys and no signing certificates: there is nothing to protect, and these checks
-answer NOT_APPLICABLE instead of FAIL.
-"""
+"""The root user: MFA, hardware MFA, no access keys - all three judged from IAM's account summary
+(GetAccountSummary, read once per audit). An account whose root credentials were removed (centralized root
+access management in AWS Organizations) has nothing to protect: NOT_APPLICABLE instead of FAIL."""
 from __future__ import annotations
 
 from typing import Any
 
 from preflight.context import CheckContext
-from preflight.model import Check, CheckMeta, Controls, Result, Severity, failed, not_applicable, passed
+from preflight.model import CheckMeta, Controls, Result, Severity, failed, not_applicable, passed
+from preflight.registry import check
 
 URL = "https://docs.aws.amazon.com/securityhub/latest/userguide/iam-controls.html"
 NO_ROOT_CREDENTIALS = ("The root user has no credentials (removed by centralized root access management); "
@@ -28,7 +26,7 @@ def root_credentials_removed(summary: dict[str, Any]) -> bool:
     )
 
 
-MFA_META = CheckMeta(
+@check(CheckMeta(
     id="root-account-mfa-enabled",
     title="The root user has multi-factor authentication enabled",
     severity=Severity.CRITICAL,
@@ -37,10 +35,17 @@ MFA_META = CheckMeta(
                 "key or passkey is best) - or remove root credentials with centralized root access management.",
     remediation_url="https://docs.aws.amazon.com/IAM/latest/UserGuide/enable-mfa-for-root.html",
     iam_actions=("iam:GetAccountSummary",),
-)
+))
+def root_account_mfa_enabled(ctx: CheckContext) -> Result:
+    """PASS when IAM's account summary reports AccountMFAEnabled = 1 (any kind of MFA device, virtual or
+    hardware). FAIL when it does not, naming the root user's ARN. NOT_APPLICABLE when the summary reports no
+    root password, access keys, signing certificates or MFA (root credentials removed centrally); a summary
+    without AccountPasswordPresent is not taken to mean that. ERROR when GetAccountSummary is refused.
 
-
-def run_mfa(ctx: CheckContext) -> Result:
+    Source: AWS Config rule root-account-mfa-enabled
+    (https://docs.aws.amazon.com/config/latest/developerguide/root-account-mfa-enabled.html), behind Security
+    Hub IAM.9 and CIS 1.5.
+    """
     summary = account_summary(ctx)
     if root_credentials_removed(summary):
         return not_applicable(NO_ROOT_CREDENTIALS, summary=_root_keys(summary))
@@ -50,7 +55,7 @@ def run_mfa(ctx: CheckContext) -> Result:
                   resources=(f"arn:aws:iam::{ctx.account_id}:root",))
 
 
-ACCESS_KEYS_META = CheckMeta(
+@check(CheckMeta(
     id="root-account-no-access-keys",
     title="The root user has no access keys",
     severity=Severity.CRITICAL,
@@ -59,10 +64,16 @@ ACCESS_KEYS_META = CheckMeta(
                 "roles or users for programmatic access.",
     remediation_url=f"{URL}#iam-4",
     iam_actions=("iam:GetAccountSummary",),
-)
+))
+def root_account_no_access_keys(ctx: CheckContext) -> Result:
+    """PASS when IAM's account summary reports AccountAccessKeysPresent = 0. FAIL when the root user has an
+    access key, naming the root user's ARN. NOT_APPLICABLE when root credentials were removed centrally (no root
+    password, keys, certificates or MFA in the summary). ERROR when GetAccountSummary is refused.
 
-
-def run_access_keys(ctx: CheckContext) -> Result:
+    Source: AWS Config rule iam-root-access-key-check
+    (https://docs.aws.amazon.com/config/latest/developerguide/iam-root-access-key-check.html), behind Security
+    Hub IAM.4 and CIS 1.4.
+    """
     summary = account_summary(ctx)
     if root_credentials_removed(summary):
         return not_applicable(NO_ROOT_CREDENTIALS, summary=_root_keys(summary))
@@ -72,7 +83,7 @@ def run_access_keys(ctx: CheckContext) -> Result:
     return passed("The root user has no access keys.", account_access_keys_present=0)
 
 
-HARDWARE_MFA_META = CheckMeta(
+@check(CheckMeta(
     id="root-account-hardware-mfa",
     title="The root user's MFA is a hardware device, not a virtual one",
     severity=Severity.CRITICAL,
@@ -81,10 +92,17 @@ HARDWARE_MFA_META = CheckMeta(
                 "TOTP token) under 'Security credentials'.",
     remediation_url=f"{URL}#iam-6",
     iam_actions=("iam:GetAccountSummary", "iam:ListVirtualMFADevices"),
-)
+))
+def root_account_hardware_mfa(ctx: CheckContext) -> Result:
+    """PASS when the root user has MFA (AccountMFAEnabled = 1 in IAM's account summary) and no assigned virtual
+    MFA device (ListVirtualMFADevices, AssignmentStatus Assigned) belongs to the root user. FAIL when the root
+    user has no MFA device at all, or when its device is a virtual one (its serial number is the evidence).
+    NOT_APPLICABLE when root credentials were removed centrally. ERROR when either call is refused.
 
-
-def run_hardware_mfa(ctx: CheckContext) -> Result:
+    Source: AWS Config rule root-account-hardware-mfa-enabled
+    (https://docs.aws.amazon.com/config/latest/developerguide/root-account-hardware-mfa-enabled.html), behind
+    Security Hub IAM.6 and CIS 1.6.
+    """
     summary = account_summary(ctx)
     if root_credentials_removed(summary):
         return not_applicable(NO_ROOT_CREDENTIALS, summary=_root_keys(summary))
@@ -103,6 +121,4 @@ def _root_keys(summary: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in summary.items() if k.startswith("Account")}
 
 
-MFA = Check(MFA_META, run_mfa)
-NO_ACCESS_KEYS = Check(ACCESS_KEYS_META, run_access_keys)
-HARDWARE_MFA = Check(HARDWARE_MFA_META, run_hardware_mfa)
+CHECKS = (root_account_mfa_enabled, root_account_no_access_keys, root_account_hardware_mfa)

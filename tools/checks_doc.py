@@ -1,7 +1,7 @@
-"""make docs: writes docs/checks.md from the catalogue's metadata. tests/test_docs.py fails when it is stale."""
+"""make docs: writes docs/checks.md from the catalogue's metadata and each check's run-function docstring (how it
+is judged). tests/test_docs.py fails when it is stale."""
 from __future__ import annotations
 
-import inspect
 import sys
 from pathlib import Path
 
@@ -21,7 +21,7 @@ def render(registry: Registry) -> str:
     lines = [
         "# The check catalogue",
         "",
-        "Generated from the checks' metadata by `make docs`; do not edit by hand.",
+        "Generated from the checks' metadata and their run functions' docstrings by `make docs`; do not edit by hand.",
         "",
         "| id | severity | scope | CIS AWS v3.0 | Security Hub | in baselines |",
         "|---|---|---|---|---|---|",
@@ -32,8 +32,7 @@ def render(registry: Registry) -> str:
                      f"| {m.controls.security_hub or '-'} | {_baselines_of(m.id, registry)} |")
     for check in registry:
         m = check.meta
-        judged = " ".join(inspect.getdoc(inspect.getmodule(check.run)).split())
-        lines += ["", f"## {m.id}", "", f"**{m.title}.**", "", f"How it is judged: {judged}", "",
+        lines += ["", f"## {m.id}", "", f"**{m.title}.**", "", f"How it is judged: {check.how_judged}", "",
                   f"- Severity: {m.severity.value}; scope: {m.scope.value}"
                   + (" (evaluated in every audited region)" if m.scope.value == "regional" else ""),
                   f"- Controls: CIS AWS Foundations v3.0 {m.controls.cis_aws_v3 or '-'}; "

@@ -10,7 +10,7 @@ from preflight.model import Status
 from sim.account import ADVANCED_ALL_MANAGEMENT, create_trail
 from sim.cloudformation import ACCOUNT_ID, REGION
 
-CHECK = cloudtrail_enabled.CHECK
+CHECK = cloudtrail_enabled.cloudtrail_enabled
 
 
 def test_account_without_trails_fails(run_check):

@@ -11,7 +11,7 @@ from checks import cloudtrail_enabled
 from preflight.model import Status
 from sim.account import create_trail
 
-CHECK = cloudtrail_enabled.CHECK
+CHECK = cloudtrail_enabled.cloudtrail_enabled
 KMS = "kms.amazonaws.com"
 RDS_DATA = "rdsdata.amazonaws.com"
 

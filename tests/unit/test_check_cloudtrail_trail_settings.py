@@ -15,9 +15,10 @@ from sim.account import create_trail
 from sim.stubs import answering, error
 
 KMS = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
-ALL = (settings.LOG_FILE_VALIDATION, settings.KMS_ENCRYPTION, settings.CLOUDWATCH_LOGS)
-WHAT = {settings.LOG_FILE_VALIDATION.id: "log file validation", settings.KMS_ENCRYPTION.id: "KMS encryption",
-        settings.CLOUDWATCH_LOGS.id: "delivery to CloudWatch Logs in the last 24 hours"}
+ALL = settings.CHECKS
+WHAT = {settings.cloudtrail_log_file_validation.id: "log file validation",
+        settings.cloudtrail_kms_encryption.id: "KMS encryption",
+        settings.cloudtrail_cloudwatch_logs.id: "delivery to CloudWatch Logs in the last 24 hours"}
 FULL = {"log_file_validation": True, "kms_key_id": KMS, "log_group": "ct"}
 
 
@@ -52,7 +53,7 @@ def test_each_trail_lacking_a_setting_is_named(run_check):
     create_trail("audit", **FULL)
     create_trail("app-logs")
     create_trail("stopped", logging=False)
-    result = run_check(settings.LOG_FILE_VALIDATION)
+    result = run_check(settings.cloudtrail_log_file_validation)
     assert result.message == "Trails 'app-logs', 'stopped' have no log file validation (2 of 3 trails)."
     assert len(result.resources) == 2
 
@@ -60,25 +61,26 @@ def test_each_trail_lacking_a_setting_is_named(run_check):
 def test_a_single_region_trail_is_judged_too(run_check):
     create_trail("audit", **FULL)
     create_trail("local", multi_region=False)
-    assert run_check(settings.KMS_ENCRYPTION).message == "Trail 'local' has no KMS encryption (1 of 2 trails)."
+    result = run_check(settings.cloudtrail_kms_encryption)
+    assert result.message == "Trail 'local' has no KMS encryption (1 of 2 trails)."
 
 
 def test_a_stale_cloudwatch_delivery_fails_and_the_age_is_a_parameter(run_check):
     arn = create_trail("audit", log_group="ct")
     moto_gaps.deliver_to_cloudwatch(arn, datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(hours=30))
-    assert run_check(settings.CLOUDWATCH_LOGS).status is Status.FAIL
-    assert run_check(settings.CLOUDWATCH_LOGS, max_delivery_age_hours=48).status is Status.PASS
+    assert run_check(settings.cloudtrail_cloudwatch_logs).status is Status.FAIL
+    assert run_check(settings.cloudtrail_cloudwatch_logs, max_delivery_age_hours=48).status is Status.PASS
 
 
 def test_a_log_group_that_never_received_anything_fails(run_check):
     arn = create_trail("audit", log_group="ct")
     moto_gaps.cloudwatch_deliveries.pop(arn)
-    assert run_check(settings.CLOUDWATCH_LOGS).status is Status.FAIL
+    assert run_check(settings.cloudtrail_cloudwatch_logs).status is Status.FAIL
 
 
 def test_a_single_region_trail_delivering_recently_passes(run_check):
     create_trail("local", multi_region=False, log_group="ct")
-    assert run_check(settings.CLOUDWATCH_LOGS).status is Status.PASS
+    assert run_check(settings.cloudtrail_cloudwatch_logs).status is Status.PASS
 
 
 ORG_TRAIL = {
@@ -107,6 +109,6 @@ def test_a_member_covered_only_by_its_organization_trail_is_not_applicable(run_c
 def test_a_single_region_trail_homed_in_another_audited_region_is_judged_too(run_check):
     create_trail("audit", **FULL)
     create_trail("eu-local", region="eu-west-1", multi_region=False)
-    assert run_check(settings.LOG_FILE_VALIDATION).status is Status.PASS  # eu-west-1 is not audited
-    result = run_check(settings.LOG_FILE_VALIDATION, regions=("us-east-1", "eu-west-1"))
+    assert run_check(settings.cloudtrail_log_file_validation).status is Status.PASS  # eu-west-1 is not audited
+    result = run_check(settings.cloudtrail_log_file_validation, regions=("us-east-1", "eu-west-1"))
     assert result.message == "Trail 'eu-local' has no log file validation (1 of 2 trails)."

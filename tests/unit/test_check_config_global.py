@@ -12,7 +12,7 @@ from checks import config_recording
 from preflight.model import Status
 from sim.account import start_config_recorder
 
-CHECK = config_recording.GLOBAL_RESOURCES
+CHECK = config_recording.config_global_resources_recorded
 IAM_TYPES = ["AWS::IAM::User", "AWS::IAM::Group", "AWS::IAM::Role", "AWS::IAM::Policy"]
 
 

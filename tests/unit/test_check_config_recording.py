@@ -7,7 +7,7 @@ from preflight.model import Status
 from sim.account import start_config_recorder
 from sim.cloudformation import ACCOUNT_ID, REGION
 
-CHECK = config_recording.RECORDING
+CHECK = config_recording.config_recording_enabled
 
 
 def test_no_recorder_fails(run_check):

@@ -3,7 +3,7 @@ import boto3
 from checks import iam_password_policy
 from preflight.model import Status
 
-CHECK = iam_password_policy.CHECK
+CHECK = iam_password_policy.iam_password_policy
 
 
 def set_policy(**fields):

@@ -4,7 +4,7 @@ from checks import s3_account_public_access_block
 from preflight.model import Status
 from sim.account import put_public_access_block
 
-CHECK = s3_account_public_access_block.CHECK
+CHECK = s3_account_public_access_block.s3_account_level_public_access_blocks
 
 
 def test_no_configuration_at_all_is_a_failure_not_an_error(run_check):

@@ -12,7 +12,7 @@ import re
 import boto3
 import pytest
 
-from checks import cis_monitoring, filter_pattern
+from checks import _filter_pattern as filter_pattern, cis_monitoring
 from checks.cis_monitoring import judge_filter
 from preflight.errors import EvaluationError
 from preflight.model import Status

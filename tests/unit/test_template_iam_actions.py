@@ -14,7 +14,7 @@ from checks import template_iam_actions
 from preflight.model import Status
 from preflight.template import TemplateUnavailable, parse
 
-CHECK = template_iam_actions.CHECK
+CHECK = template_iam_actions.template_iam_actions_exist
 
 
 def with_policy(resource_type: str, properties: dict) -> dict:
