@@ -33,8 +33,8 @@ class Registry:
     def including(self, checks: Iterable[Check]) -> "Registry":
         """This catalogue and the checks a baseline made of its own entries (detective controls), so that
         exemptions and properties can name them; a catalogue id is never replaced."""
-        extra = [c for c in checks if c.id not in self._checks]
-        return Registry([*self, *extra]) if extra else self
+        extra = {c.id: c for c in checks if c.id not in self._checks}  # a duplicate entry is the baseline's error
+        return Registry([*self, *extra.values()]) if extra else self
 
     @property
     def ids(self) -> tuple[str, ...]:
