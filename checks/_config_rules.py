@@ -30,6 +30,7 @@ from preflight.errors import EvaluationError
 from preflight.model import Result, failed, not_applicable, passed
 
 STATUS_BATCH = 25  # DescribeConfigRuleEvaluationStatus takes at most 25 ConfigRuleNames
+PACK_RULES_PAGE = 1000  # DescribeConformancePackCompliance's largest Limit
 NON_COMPLIANT = "NON_COMPLIANT"
 
 
@@ -154,7 +155,8 @@ def run_conformance_pack(name: str, ctx: CheckContext) -> Result:
     what = f"AWS Config conformance pack {name}"
     client = ctx.client("config")
     try:
-        pages = client.get_paginator("describe_conformance_pack_compliance").paginate(ConformancePackName=name)
+        pages = client.get_paginator("describe_conformance_pack_compliance").paginate(
+            ConformancePackName=name, PaginationConfig={"PageSize": PACK_RULES_PAGE})
         rules = {r["ConfigRuleName"]: r.get("ComplianceType") for page in pages
                  for r in page["ConformancePackRuleComplianceList"]}
     except ClientError as error:

@@ -13,7 +13,8 @@
 Each entry becomes one Check (`config-rule:NAME`, `conformance-pack:NAME`, `security-hub:ID`, scope REGIONAL)
 when the baseline is parsed, selected like any catalogue check, so exemptions, severities, fail_on, on_error
 and every report format treat it alike. How each kind is judged is in checks/_config_rules.py and
-checks/_security_hub_controls.py.
+checks/_security_hub_controls.py, imported only when a check is made: importing `checks` loads the whole
+catalogue, which the handler does inside its start-up guard (a broken deploy still answers), never at import.
 """
 from __future__ import annotations
 
@@ -21,7 +22,6 @@ import functools
 import re
 from typing import Any, Mapping
 
-from checks import _config_rules, _security_hub_controls
 from preflight import validation
 from preflight.model import Check, CheckMeta, Controls, Parameter, Scope, Severity, Stricter
 
@@ -52,6 +52,8 @@ def _max_age(default: int) -> Parameter:
 
 def config_rule(name: str, severity: Severity = DEFAULT_SEVERITY, max_age_hours: int = DEFAULT_MAX_AGE_HOURS,
                 aggregator: str | None = None) -> Check:
+    from checks import _config_rules
+
     console = f"https://console.aws.amazon.com/config/home#/rules/details?configRuleName={name}"
     remediation = (f"Fix the resources AWS Config names (or run the rule's remediation action), then re-evaluate: "
                    f"aws configservice start-config-rules-evaluation --config-rule-names {name}")
@@ -67,6 +69,8 @@ def config_rule(name: str, severity: Severity = DEFAULT_SEVERITY, max_age_hours:
 
 def conformance_pack(name: str, severity: Severity = DEFAULT_SEVERITY,
                      max_age_hours: int = DEFAULT_MAX_AGE_HOURS) -> Check:
+    from checks import _config_rules
+
     return Check(CheckMeta(
         f"conformance-pack:{name}", f"AWS Config conformance pack {name} is compliant", severity, Controls(),
         "Fix the resources the pack's non-compliant rules name, then re-evaluate the pack's rules: aws configservice "
@@ -77,6 +81,8 @@ def conformance_pack(name: str, severity: Severity = DEFAULT_SEVERITY,
 
 
 def security_hub_control(control: str, severity: Severity = DEFAULT_SEVERITY) -> Check:
+    from checks import _security_hub_controls
+
     service, number = control.split(".")
     return Check(CheckMeta(
         f"security-hub:{control}", f"Security Hub control {control} has no FAILED findings", severity,
