@@ -13,8 +13,7 @@
 Each entry becomes one Check (`config-rule:NAME`, `conformance-pack:NAME`, `security-hub:ID`, scope REGIONAL)
 when the baseline is parsed, selected like any catalogue check, so exemptions, severities, fail_on, on_error
 and every report format treat it alike. How each kind is judged is in checks/_config_rules.py and
-checks/_security_hub_controls.py, imported only when a check is made: importing `checks` loads the whole
-catalogue, which the handler does inside its start-up guard (a broken deploy still answers), never at import.
+checks/_security_hub_controls.py.
 """
 from __future__ import annotations
 
@@ -52,6 +51,8 @@ def _max_age(default: int) -> Parameter:
 
 def config_rule(name: str, severity: Severity = DEFAULT_SEVERITY, max_age_hours: int = DEFAULT_MAX_AGE_HOURS,
                 aggregator: str | None = None) -> Check:
+    # Imported here, not at the top: importing `checks` loads the whole catalogue, which the handler does only
+    # inside its start-up guard (so a broken deploy still answers every request).
     from checks import _config_rules
 
     console = f"https://console.aws.amazon.com/config/home#/rules/details?configRuleName={name}"
