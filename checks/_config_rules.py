@@ -45,7 +45,7 @@ def _missing(error: ClientError, code: str, message: str) -> None:
 
 def _last_evaluations(ctx: CheckContext, names: list[str], what: str) -> dict[str, datetime.datetime | None]:
     client = ctx.client("config")
-    times: dict[str, datetime.datetime | None] = {}
+    times: dict[str, datetime.datetime | None] = dict.fromkeys(names)  # a rule AWS does not answer for: never
     for start in range(0, len(names), STATUS_BATCH):
         try:
             answer = client.describe_config_rule_evaluation_status(ConfigRuleNames=names[start:start + STATUS_BATCH])

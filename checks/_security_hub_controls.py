@@ -2,14 +2,16 @@
 for the control in the audited region (Security Hub API Reference, GetFindings and AwsSecurityFindingFilters;
 User Guide, "Consolidated control findings").
 
-Only ACTIVE findings count (an ARCHIVED one describes a resource or a control that is gone). At most three
-GetFindings calls, MaxResults 100 each:
+Only ACTIVE findings count (an ARCHIVED one describes a resource or a control that is gone). At most four
+GetFindings calls, each stopping at the first that decides:
 1. ComplianceStatus FAILED, WorkflowStatus not SUPPRESSED: any is FAIL, naming `Resources[].Id`, with their
    `Resources[].Tags` (so exemptions by tag need no further call).
 2. else ComplianceStatus FAILED, WorkflowStatus SUPPRESSED: any is EXEMPT - exempted in Security Hub, with the
    finding's note as the reason.
-3. else any ACTIVE finding for the control: PASS when there is one, NOT_APPLICABLE when there is none (no
-   resource in scope, or the control is not enabled in the region).
+3. else ComplianceStatus PASSED (MaxResults 1): PASS.
+4. else any ACTIVE finding (MaxResults 1): one that is only WARNING or NOT_AVAILABLE is ERROR (Security Hub
+   could not evaluate the control); none is NOT_APPLICABLE (no resource in scope, or the control is not
+   enabled in the region).
 Security Hub not enabled (InvalidAccessException) is ERROR: there is no verdict to take.
 """
 from __future__ import annotations
@@ -71,8 +73,12 @@ def run_control(control: str, ctx: CheckContext) -> Result:
                       f"in {ctx.region}, all suppressed in Security Hub (exempted by Security Hub: {reason}).",
                       {"control": control, "suppressed_findings": [f["Id"] for f in suppressed], "reason": reason},
                       tuple(names[:IN_EVIDENCE]))
-    any_finding, _ = _findings(ctx, control, limit=1)
-    if any_finding:
+    if _findings(ctx, control, limit=1, ComplianceStatus=_equals("PASSED"))[0]:
         return passed(f"{what} has no FAILED findings in {ctx.region}.", control=control)
+    undecided, _ = _findings(ctx, control, limit=1)
+    if undecided:
+        status = undecided[0].get("Compliance", {}).get("Status")
+        raise EvaluationError("NoVerdict", f"{what} has no PASSED or FAILED finding in {ctx.region}, only {status} "
+                              "ones: Security Hub could not evaluate it.")
     return not_applicable(f"{what} has no findings in {ctx.region} (no resource in scope, or the control is "
                           "not enabled there).", control=control)

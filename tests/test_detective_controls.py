@@ -172,3 +172,26 @@ def test_a_suppressed_security_hub_finding_is_exempt_by_security_hub(run_check):
     control_finding("EC2.53", arn(sg(1)), "FAILED", workflow="SUPPRESSED", note="bastion, SEC-88")
     result = run_check(detective.security_hub_control("EC2.53"))
     assert result.status is Status.EXEMPT and "exempted by Security Hub: bastion, SEC-88" in result.message
+
+
+def test_a_control_security_hub_could_not_evaluate_is_an_error():
+    control_finding("EC2.53", arn(sg(1)), "NOT_AVAILABLE")
+    code, message = _error(detective.security_hub_control("EC2.53"))
+    assert code == "NoVerdict" and "only NOT_AVAILABLE ones" in message
+    control_finding("EC2.53", arn(sg(2)), "PASSED")
+    assert detective.security_hub_control("EC2.53").run(_ctx(detective.security_hub_control("EC2.53"))).status is Status.PASS
+
+
+def test_security_hub_calls_stop_at_the_first_that_decides():
+    from preflight.aws import AwsAccess, new_session
+
+    session = new_session(region_name=REGION)
+    calls: list[str] = []
+    session.events.register_first("before-call.securityhub.*", lambda model, **_: calls.append(model.name))
+    aws = AwsAccess(session, region=REGION, account_id=ACCOUNT_ID)
+    control = detective.security_hub_control("EC2.53")
+    for finding, expected in ((("PASSED",), 3), (("FAILED", "SUPPRESSED"), 2), (("FAILED",), 1)):
+        control_finding("EC2.53", arn(sg(len(calls))), finding[0], workflow=finding[1] if len(finding) > 1 else "NEW")
+        calls.clear()
+        control.run(_ctx(control, aws))
+        assert len(calls) == expected, finding
