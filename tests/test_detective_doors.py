@@ -1,4 +1,4 @@
-"""A baseline's detective controls through the CLI: every format renders them as it renders any check."""
+"""A baseline's detective controls through the doors: the CLI in every format, and the Lambda Hook's annotations."""
 from __future__ import annotations
 
 import json
@@ -57,3 +57,20 @@ def test_checks_name_the_controls_as_they_name_any_check(baseline):
         document.write("allow_overrides: true\n")
     code, out, _ = run("audit", "--baseline", baseline, "--checks", "security-hub:IAM.1", "--format", "json")
     assert [f["check"] for f in json.loads(out)["reports"][0]["findings"]] == ["security-hub:IAM.1"] and code == 0
+
+
+def test_the_hook_blocks_on_a_config_rule_with_its_annotation(deploy_baseline, cfn, monkeypatch):
+    from preflight import handler, hook
+    from tests.handler_support import invoke_hook
+
+    monkeypatch.setattr(handler, "verdicts", hook.VerdictCache(ttl_s=0))
+    config.add_rule("restricted-ssh")
+    config.evaluate("restricted-ssh", "sg-0123456789abcdef0", "NON_COMPLIANT")
+    deploy_baseline("config_rules: [{name: restricted-ssh, severity: HIGH}]\n")
+    response = invoke_hook(cfn, "hook-stack-create.json", 60.0)
+    assert response["hookStatus"] == "FAILED" and response["errorCode"] == "NonCompliant"
+    by_name = {a["annotationName"]: a for a in response["annotations"]}
+    annotation = by_name["config-rule:restricted-ssh (us-east-1)"]
+    assert (annotation["status"], annotation["severityLevel"]) == ("FAILED", "HIGH")
+    assert "security-group/sg-0123456789abcdef0" in annotation["statusMessage"]
+    assert annotation["remediationLink"].endswith("configRuleName=restricted-ssh")
