@@ -195,3 +195,20 @@ def test_security_hub_calls_stop_at_the_first_that_decides():
         calls.clear()
         control.run(_ctx(control, aws))
         assert len(calls) == expected, finding
+
+
+def test_tags_that_cannot_be_read_leave_the_failure_standing(rule):
+    from preflight.aws import AwsAccess, new_session
+
+    config.evaluate("restricted-ssh", sg(1), "NON_COMPLIANT")
+    session = new_session(region_name=REGION)
+    aws = AwsAccess(session, region=REGION, account_id=ACCOUNT_ID)
+    tagging = session.client("resourcegroupstaggingapi", region_name=REGION)
+    stubber = Stubber(tagging)
+    stubber.add_client_error("get_resources", "AccessDeniedException", "not authorized")
+    stubber.activate()
+    real = aws.client
+    aws.client = lambda service, region=None: tagging if service == "resourcegroupstaggingapi" else real(service, region)  # type: ignore[method-assign]
+    result = rule.run(_ctx(rule, aws))
+    assert result.status is Status.FAIL and result.resource_tags == {}
+    assert result.evidence["tags_unreadable"] == "AccessDeniedException"
