@@ -20,6 +20,10 @@ meaning), loaded from the function's own configuration, and failing closed when 
       sns: {topic_arn: arn:aws:sns:us-east-1:111122223333:security-alerts}
     exemptions:
       - {check: ..., region: ..., resource: ..., reason: ..., approved_by: ..., expires: 2027-03-31}
+      - {check: config-rule:restricted-ssh, tag: {key: exposure, value: public-by-design}, ...}
+    config_rules: [...]           # detective controls already running: see preflight.detective
+    conformance_packs: [...]
+    security_hub_controls: [...]
 """
 from __future__ import annotations
 
@@ -28,7 +32,7 @@ import os
 from pathlib import Path
 from typing import Any, Mapping
 
-from preflight import validation
+from preflight import detective, validation
 from preflight.aws.access import AwsAccess
 from preflight.errors import BaselineError
 from preflight.model import Mode, OnError, Severity
@@ -46,7 +50,7 @@ BASELINE_ENV = "PREFLIGHT_BASELINE"  # a baseline name, file:PATH, ssm:PARAMETER
 MAX_DOCUMENT_BYTES = 64 * 1024  # a baseline is a page of YAML; anything far larger is a mistake or an attack
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 KEYS = ("description", "extends", "checks", "mode", "on_error", "fail_on", "regions", "exemptions", "allow_overrides",
-        "reports", "template_checks")
+        "reports", "template_checks") + detective.KEYS
 REPORT_KEYS = ("s3", "security_hub", "sns")
 
 HEADLINE = ("cloudtrail-enabled", "root-account-mfa-enabled", "s3-account-level-public-access-blocks",
@@ -123,6 +127,10 @@ def parse(document: Any, registry: Registry, *, source: str, allow_overrides: bo
             check = validation.check_id(entry, registry, where, problems)
             if check is not None and check.id not in selections:
                 selections[check.id] = Selection.of(check)
+    controls = detective.parse(document, problems)  # the detective controls the team already runs
+    for check in controls:
+        selections[check.id] = Selection.of(check)
+    registry = registry.including(controls)
     if not selections:
         problems.add("the baseline selects no checks")
 

@@ -145,14 +145,18 @@ class Result:
     message: str
     evidence: Mapping[str, Any] = field(default_factory=dict)
     resources: tuple[str, ...] = ()
+    # The tags of offending resources, where the check read them (exemptions by tag match these); a resource
+    # absent from it has unknown tags, which no tag exemption covers.
+    resource_tags: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
 
 def passed(message: str, **evidence: Any) -> Result:
     return Result(Status.PASS, message, evidence)
 
 
-def failed(message: str, *, resources: tuple[str, ...] = (), **evidence: Any) -> Result:
-    return Result(Status.FAIL, message, evidence, resources)
+def failed(message: str, *, resources: tuple[str, ...] = (),
+           resource_tags: Mapping[str, Mapping[str, str]] | None = None, **evidence: Any) -> Result:
+    return Result(Status.FAIL, message, evidence, resources, resource_tags or {})
 
 
 def not_applicable(message: str, **evidence: Any) -> Result:
@@ -182,6 +186,12 @@ class Exemption:
     expires: datetime.date
     region: str | None = None
     resource: str | None = None  # an ARN, or a pattern with * and ?
+    tag: tuple[str, str] | None = None  # (key, value): covers an offending resource that carries this tag
+
+    @property
+    def per_resource(self) -> bool:
+        """Whether it covers offending resources one by one rather than the whole check."""
+        return bool(self.resource or self.tag)
 
 
 @dataclass(frozen=True)
@@ -213,6 +223,7 @@ class Finding:
     resources: tuple[str, ...] = ()
     severity: Severity | None = None  # the baseline's override of the check's severity, if any
     exemption: ExemptionNote | None = None
+    resource_tags: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     @property
     def effective_severity(self) -> Severity:

@@ -99,7 +99,8 @@ class Policy:
             "checks": [[s.check.id, dict(s.parameters), s.severity] for s in self.selections],
             "mode": self.mode, "on_error": self.on_error, "fail_on": self.fail_on,
             "regions": [self.regions.kind, list(self.regions.names)],
-            "exemptions": [[e.check, e.region, e.resource, e.expires.isoformat()] for e in self.exemptions],
+            "exemptions": [[e.check, e.region, e.resource, e.expires.isoformat()] + ([list(e.tag)] if e.tag else [])
+                           for e in self.exemptions],
             # only when not the default, so the digests of every policy that predates the key are unchanged
             **({"template_checks": self.template_checks} if self.template_checks is not TemplateChecks.ALL else {}),
         }, sort_keys=True, default=str)
@@ -128,9 +129,28 @@ class Policy:
         current = [e for e in matching if e.expires >= today]
         if current:
             return replace(finding, status=Status.EXEMPT, exemption=ExemptionNote(current[0], applied=True))
+        together = self._cover_each_resource(finding, today)
+        if together:
+            return replace(finding, status=Status.EXEMPT, exemption=ExemptionNote(together[0], applied=True))
         if matching:
             return replace(finding, exemption=ExemptionNote(max(matching, key=lambda e: e.expires), applied=False))
         return finding
+
+    def _cover_each_resource(self, finding: Finding, today: datetime.date) -> tuple[Exemption, ...]:
+        """The current per-resource exemptions that together cover every offending resource of a FAIL (one by
+        ARN, another by tag, ...), first use first; () when any resource is left uncovered."""
+        if finding.status is not Status.FAIL or not finding.resources:
+            return ()
+        candidates = [e for e in self.exemptions if e.per_resource and e.expires >= today
+                      and e.check == finding.check.id and (not e.region or e.region == finding.region)]
+        used: list[Exemption] = []
+        for resource in finding.resources:
+            cover = next((e for e in candidates if resource_exempted(e, resource, finding.resource_tags)), None)
+            if cover is None:
+                return ()
+            if cover not in used:
+                used.append(cover)
+        return tuple(used)
 
     def blocking(self, findings: Iterable[Finding]) -> tuple[Finding, ...]:
         """The findings that fail the audit: FAIL, and ERROR/TIMEOUT unless on_error is warn, at or above
@@ -170,10 +190,22 @@ def _covers(exemption: Exemption, finding: Finding) -> bool:
         return False
     if exemption.region and exemption.region != finding.region:
         return False
-    if exemption.resource:
+    if exemption.per_resource:
         # A resource exemption covers a FAIL whose every offending resource it names; never an ERROR.
         return finding.status is Status.FAIL and bool(finding.resources) and all(
-            fnmatch.fnmatchcase(r, exemption.resource) for r in finding.resources
+            resource_exempted(exemption, r, finding.resource_tags) for r in finding.resources
         )
+    return True
+
+
+def resource_exempted(exemption: Exemption, resource: str, tags: Mapping[str, Mapping[str, str]]) -> bool:
+    """Whether a per-resource exemption covers one offending resource: its ARN matches the pattern (when the
+    exemption has one) and it carries the tag (when the exemption names one). A resource whose tags were not
+    read is covered by no tag exemption."""
+    if exemption.resource and not fnmatch.fnmatchcase(resource, exemption.resource):
+        return False
+    if exemption.tag:
+        key, value = exemption.tag
+        return tags.get(resource, {}).get(key) == value
     return True
 

@@ -23,6 +23,7 @@ CLOUDFORMATION_PROPERTIES = ("ServiceToken", "ServiceTimeout")
 
 def apply(properties: Any, baseline: Policy, registry: Registry) -> Policy:
     problems = validation.Problems(PolicyError)
+    registry = registry.including(baseline.checks)  # the baseline's detective controls can be named too
     # Phase 1: shape. An unknown property is reported with the rest but does not stop phase 2.
     if properties is None:
         properties = {}

@@ -78,6 +78,12 @@ class Registry:
     def get(self, check_id: str) -> Check:
         return self._checks[check_id]
 
+    def including(self, checks: Iterable[Check]) -> "Registry":
+        """This catalogue and the checks a baseline made of its own entries (detective controls), so that
+        exemptions and properties can name them; a catalogue id is never replaced."""
+        extra = {c.id: c for c in checks if c.id not in self._checks}  # a duplicate entry is the baseline's error
+        return Registry([*self, *extra.values()]) if extra else self
+
     @property
     def ids(self) -> tuple[str, ...]:
         return tuple(self._checks)

@@ -73,6 +73,7 @@ class Runner:
         return Finding(
             selection.check.meta, status, message, dict(result.evidence) if result else {}, duration_s, code,
             region, result.resources if result else (), selection.severity,
+            resource_tags=dict(result.resource_tags) if result else {},
         )
 
     def _run_one(self, selection: Selection, ctx: CheckContext, region: str | None, deadline: Deadline,

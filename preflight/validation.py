@@ -205,7 +205,8 @@ def date(value: Any, where: str, problems: Problems) -> datetime.date | None:
     return None
 
 
-EXEMPTION_FIELDS = ("check", "reason", "approved_by", "expires", "region", "resource")
+EXEMPTION_FIELDS = ("check", "reason", "approved_by", "expires", "region", "resource", "tag")
+TAG_KEY_MAX, TAG_VALUE_MAX = 128, 256  # AWS's limits on a tag (Tagging AWS Resources user guide)
 REQUIRED_EXEMPTION_FIELDS = ("check", "reason", "approved_by", "expires")
 
 
@@ -232,7 +233,27 @@ def exemptions(raw: Any, registry: Registry, where: str, problems: Problems) -> 
         region = entry.get("region")
         if isinstance(region, str) and not REGION_NAME.match(region):
             problems.add(f"{at}.region {quoted(region)} is not a region name")
+        tag = _tag(entry["tag"], f"{at}.tag", problems) if "tag" in entry else None
         if problems.count == before and check and expires:
             parsed.append(Exemption(check.id, entry["reason"].strip(), entry["approved_by"].strip(), expires,
-                                    region, entry.get("resource")))
+                                    region, entry.get("resource"), tag))
     return tuple(parsed)
+
+
+def _tag(raw: Any, where: str, problems: Problems) -> tuple[str, str] | None:
+    """tag: {key: K, value: V} - both non-empty strings within AWS's tag limits (a value may be empty in AWS,
+    but an exemption by an empty value would cover every resource that merely has the key: refused)."""
+    if not isinstance(raw, Mapping):
+        problems.add(f"{where} must be {{key: KEY, value: VALUE}}, not {type_name(raw)}")
+        return None
+    unknown_keys(raw, ("key", "value"), f"field in {where} ", problems)
+    key, value = raw.get("key"), raw.get("value")
+    for name, item, limit in (("key", key, TAG_KEY_MAX), ("value", value, TAG_VALUE_MAX)):
+        if not isinstance(item, str) or not item.strip():
+            problems.add(f"{where}.{name} must be a non-empty string")
+            return None
+        if len(item) > limit:
+            problems.add(f"{where}.{name} is longer than AWS allows ({limit} characters)")
+            return None
+    assert isinstance(key, str) and isinstance(value, str)  # checked above
+    return key, value

@@ -18,6 +18,8 @@ stand-in in the project with the AWS document that justifies it.
   role missing from the target account's IAM is refused as AWS does (`patch_backends()`; a scenario turns
   it on). Organizations creates OrganizationAccountAccessRole only in the member accounts it creates
   (Organizations User Guide, "Accessing member accounts"); moto creates none: scenarios create it.
+- AWS Config's compliance calls and Security Hub's GetFindings filters: `sim/config_compliance.py` and
+  `sim/security_hub_findings.py`, added to moto's responses by `patch_backends()`.
 `install()` (client-side answers and backend patches) must run before any botocore session is created.
 """
 from __future__ import annotations
@@ -27,6 +29,8 @@ import json
 
 import botocore.handlers
 from botocore.awsrequest import AWSResponse
+
+from sim import config_compliance, security_hub_findings
 
 analyzers: dict[str, list[dict]] = {}  # region -> analyzers
 opted_in: set[str] = set()  # opt-in regions enabled for the simulated account
@@ -106,6 +110,8 @@ def patch_backends() -> None:
 
     models.Trail.__init__ = trail_with_default_selector
     _refuse_missing_roles()
+    config_compliance.patch_responses()
+    security_hub_findings.patch_responses()
     _backends_patched = True
 
 
@@ -177,4 +183,5 @@ def reset() -> None:
     roles_must_exist = False
     analyzers.clear()
     opted_in.clear()
+    config_compliance.reset()
     cloudwatch_deliveries.clear()

@@ -2,6 +2,7 @@
 is judged). tests/test_docs.py fails when it is stale."""
 from __future__ import annotations
 
+import inspect
 import sys
 from pathlib import Path
 
@@ -49,7 +50,26 @@ def render(registry: Registry) -> str:
                          f" (at most {p.max_items}, each matching `{p.item_pattern}`)" if p.type is tuple else "")
                 kind = "list" if p.type is tuple else p.type.__name__
                 lines.append(f"| `{p.name}` | {kind}{valid} | `{default}` | {stricter} | {p.description} |")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + _detective()) + "\n"
+
+
+def _detective() -> list[str]:
+    """The checks a baseline makes of the detective controls it names (not in the catalogue: one per entry)."""
+    from preflight import detective
+
+    examples = (detective.config_rule("NAME"), detective.config_rule("NAME", aggregator="AGGREGATOR"),
+                detective.conformance_pack("NAME"), detective.security_hub_control("ID.1"))
+    lines = ["", "## Detective controls a baseline names", "",
+             " ".join(inspect.getdoc(detective).split("\n\n")[-1].split()), "",
+             "| baseline key | check id | default severity | IAM actions (cfn/preflight.yaml `DetectiveControls=true`) |",
+             "|---|---|---|---|"]
+    for key, check in zip(("config_rules", "config_rules (aggregator)", "conformance_packs", "security_hub_controls"),
+                          examples):
+        actions = ", ".join(f"`{a}`" for a in check.meta.iam_actions)
+        lines.append(f"| `{key}` | `{check.id.replace('ID.1', 'ID')}` | {check.meta.severity.value} | {actions} |")
+    for check in (examples[0], examples[3]):
+        lines += ["", " ".join(inspect.getdoc(inspect.getmodule(check.run.func)).split())]
+    return lines
 
 
 def main() -> int:

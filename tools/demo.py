@@ -5,7 +5,9 @@ AWS's own runtime interface client (awslambdaric) with Lambda's environment, fed
 through a stand-in for the Lambda Runtime API. AWS is moto's server on 127.0.0.1; CloudFormation's
 pre-signed ResponseURL is a local HTTPS server. examples/drop-in.yaml's Custom::Preflight is deployed into
 an account that breaks the baseline (the stack rolls back, and the Events tab says why), then, after the
-account is fixed, again (it passes); then a security team's baseline meets a template that tries to weaken it.
+account is fixed, again (it passes); then a security team's baseline meets a template that tries to weaken it;
+the same function gates stacks as a Lambda Hook; and an AWS Config rule the team already runs blocks a deployment
+until the resource it flags is fixed, a bastion exempted by its tag.
 """
 from __future__ import annotations
 
@@ -26,9 +28,9 @@ use_simulated_aws("demo")
 import boto3  # noqa: E402
 
 from preflight.registry import default_registry  # noqa: E402
-from preflight.reporting.table import render_table  # noqa: E402
 from preflight.reporting.document import report_from_dict  # noqa: E402
-from sim import account  # noqa: E402
+from preflight.reporting.table import render_table  # noqa: E402
+from sim import account, config_compliance  # noqa: E402
 from sim.cloudformation import ACCOUNT_ID, event, start_response_server  # noqa: E402
 from sim.lambda_runtime import FUNCTION_ARN, LambdaFunction  # noqa: E402
 from sim.moto_server import client_environment, start_moto_server  # noqa: E402
@@ -49,6 +51,20 @@ mode: enforce
 exemptions:
   - check: ebs-encryption-by-default
     reason: legacy AMI pipeline, migration tracked in SEC-142
+    approved_by: ciso@example.com
+    expires: 2099-06-30
+"""
+
+
+DETECTIVE_BASELINE = """\
+config_rules:                   # a rule the security team already runs in AWS Config
+  - name: restricted-ssh
+    max_evaluation_age_hours: 26
+    severity: HIGH
+exemptions:
+  - check: config-rule:restricted-ssh
+    tag: {key: exposure, value: bastion}
+    reason: bastion hosts, SSH from the VPN range only
     approved_by: ciso@example.com
     expires: 2099-06-30
 """
@@ -146,6 +162,25 @@ def fix_the_account() -> None:
     boto3.client("config", region_name="us-east-1").start_configuration_recorder(ConfigurationRecorderName="default")
 
 
+def write(work: Path, text: str) -> Path:
+    path = work / f"baseline-{len(list(work.glob('baseline-*')))}.yaml"
+    path.write_text(text)
+    return path
+
+
+def detective_scenario() -> tuple[str, str]:
+    """A Config rule with two NON_COMPLIANT security groups, one of them tagged as an accepted bastion."""
+    ec2 = boto3.client("ec2", region_name="us-east-1")
+    groups = []
+    for name, tags in (("bastion", [{"Key": "exposure", "Value": "bastion"}]), ("web", [])):
+        spec = [{"ResourceType": "security-group", "Tags": tags}] if tags else []
+        groups.append(ec2.create_security_group(GroupName=name, Description=name, TagSpecifications=spec)["GroupId"])
+    config_compliance.add_rule("restricted-ssh")
+    for group in groups:
+        config_compliance.evaluate("restricted-ssh", group, "NON_COMPLIANT")
+    return groups[0], groups[1]
+
+
 def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="preflight-demo-"))
     moto, endpoint = start_moto_server()
@@ -212,13 +247,33 @@ def main() -> int:
         print("\nThe account is fixed (root MFA back on) and the team deploys again:\n")
         allowed = invoke_hook(function, server, "team-app")
         show_hook("team-app", allowed)
+
+        heading("5. The controls the team already runs: an AWS Config rule gates the deployment")
+        bastion, web = detective_scenario()
+        function.stop()
+        function = start_function(work, PREFLIGHT_BASELINE=f"file:{write(work, DETECTIVE_BASELINE)}")
+        print("\nThe auditor's baseline takes its verdict from AWS Config (cfn/preflight.yaml DetectiveControls=true):\n")
+        print(textwrap.indent(DETECTIVE_BASELINE, "    "))
+        print(f"AWS Config's rule restricted-ssh says NON_COMPLIANT for {web} (open to the world) and {bastion}")
+        print("(tagged exposure=bastion). What CloudFormation shows:")
+        gated = invoke(function, server, "Create", {**properties, "Revision": "deploy-5"})
+        stack_event("Preflight", "Custom::Preflight", f"CREATE_{gated['Status'].replace('SUCCESS', 'COMPLETE')}",
+                    gated["Reason"])
+        config_compliance.evaluate("restricted-ssh", web, "COMPLIANT")
+        print(f"\nThe team closes {web}; Config re-evaluates it COMPLIANT. The bastion is exempted by its tag:")
+        ungated = invoke(function, server, "Create", {**properties, "Revision": "deploy-6"})
+        stack_event("Preflight", "Custom::Preflight", f"CREATE_{ungated['Status'].replace('SUCCESS', 'COMPLETE')}",
+                    ungated["Reason"])
+        print("\nThe audit:\n")
+        print(textwrap.indent(render_table(last_report(function), WIDTH - 2), "  "))
     finally:
         function.stop()
         server.close()
         moto.stop()
     ok = (created["Status"] == "FAILED" and deleted["Status"] == "SUCCESS" and passed["Status"] == "SUCCESS"
           and weakened["Status"] == "FAILED" and audited["Status"] == "SUCCESS"
-          and blocked["hookStatus"] == "FAILED" and allowed["hookStatus"] == "SUCCESS")
+          and blocked["hookStatus"] == "FAILED" and allowed["hookStatus"] == "SUCCESS"
+          and gated["Status"] == "FAILED" and ungated["Status"] == "SUCCESS")
     print(f"\n{DIM}Next: `make test` runs the suite; README.md shows how to deploy cfn/preflight.yaml.{RESET}")
     return 0 if ok else 1
 

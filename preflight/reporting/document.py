@@ -67,9 +67,15 @@ class LoggedExemption:
 
 def report_from_dict(data: dict[str, Any], registry: Any) -> Report:
     """The Report a summary log line (report_to_dict) describes, its checks' metadata from the catalogue:
-    what someone reading the function's log - or the demo - renders as a table."""
+    what someone reading the function's log - or the demo - renders as a table. A baseline's detective
+    controls are not in the catalogue: their metadata is rebuilt from the id."""
+    from preflight.detective import from_id
+
     def finding(f: dict[str, Any]) -> Finding:
-        meta = registry.get(f["check"]).meta
+        check = registry.get(f["check"]) if f["check"] in registry else from_id(f["check"])
+        if check is None:
+            raise ValueError(f"the report names a check preflight does not know: {f['check'][:80]!r}")
+        meta = check.meta
         severity = Severity(f["severity"])
         return Finding(meta, Status(f["status"]), f["message"], f["evidence"], f["duration_s"], f["error_code"],
                        f["region"], tuple(f["resources"]), None if severity is meta.severity else severity,

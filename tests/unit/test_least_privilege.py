@@ -18,7 +18,7 @@ from tests.support.templates import AUDITOR_TEMPLATE, load, role_policies, role_
 # Where an operation's IAM action is not "<IAM prefix>:<operation>".
 IAM_ACTION_EXCEPTIONS = {("s3control", "GetPublicAccessBlock"): "s3:GetAccountPublicAccessBlock"}
 # botocore service name -> IAM service prefix, where they differ.
-IAM_PREFIXES = {"s3control": "s3", "accessanalyzer": "access-analyzer"}
+IAM_PREFIXES = {"s3control": "s3", "accessanalyzer": "access-analyzer", "resourcegroupstaggingapi": "tag"}
 
 
 def iam_action(service: str, operation: str) -> str:
@@ -78,7 +78,8 @@ def test_role_grants_exactly_the_catalogue_actions_plus_logs_and_traces():
     assert set(statements["WriteOwnLogs"]["Action"]) == {"logs:CreateLogStream", "logs:PutLogEvents"}
     assert set(statements["WriteTraces"]["Action"]) == {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
     assert set(statements) == {"ChecksReadOnly", "WriteOwnLogs", "WriteTraces", "ReadBaselineParameter",
-                               "ReadBaselineObject", "WriteReports", "ImportFindings", "NotifyOnFail"}
+                               "ReadBaselineObject", "WriteReports", "ImportFindings", "NotifyOnFail",
+                               "DetectiveControlsReadOnly"}
     assert statements["WriteReports"]["Action"] == "s3:PutObject"
     assert statements["ImportFindings"]["Action"] == "securityhub:BatchImportFindings"
     assert statements["NotifyOnFail"]["Action"] == "sns:Publish"
@@ -128,3 +129,54 @@ def test_each_report_destination_calls_exactly_the_action_it_is_granted():
         [delivery] = destinations.deliver(report, reports, recorder.aws, RequestIds(), Deadline.after(10))
         assert delivery.delivered, delivery.detail
         assert recorder.actions == set(destinations.IAM_ACTIONS[name]), name
+
+
+def test_each_detective_control_calls_exactly_the_actions_it_declares():
+    """A baseline's config_rules, conformance_packs and security_hub_controls entries, through every path: the
+    control missing, never evaluated, compliant, non-compliant (details and tags read), suppressed."""
+    from preflight import detective
+    from sim import config_compliance as config
+    from sim.security_hub_findings import control_finding
+
+    kinds = [detective.config_rule("r"), detective.config_rule("r", aggregator="org"), detective.conformance_pack("p"),
+             detective.security_hub_control("EC2.53")]
+    called: dict[str, set[str]] = {c.id + str(c.meta.title): set() for c in kinds}
+
+    def compliant():
+        config.add_rule("r")
+        config.conformance_pack("p", ["r"])
+        config.evaluate("r", "sg-1", "COMPLIANT")
+        boto3.client("config").put_configuration_aggregator(
+            ConfigurationAggregatorName="org", AccountAggregationSources=[{"AccountIds": [ACCOUNT_ID], "AllAwsRegions": True}])
+        control_finding("EC2.53", "arn:aws:ec2:us-east-1:123456789012:security-group/sg-1", "FAILED", workflow="SUPPRESSED")
+
+    def non_compliant():
+        config.evaluate("r", "sg-2", "NON_COMPLIANT")
+        control_finding("EC2.53", "arn:aws:ec2:us-east-1:123456789012:security-group/sg-2", "FAILED")
+
+    for grow in (lambda: None, compliant, non_compliant):
+        grow()
+        recorder = CallRecorder()
+        for check in kinds:
+            called[check.id + str(check.meta.title)] |= recorder.actions_of(check)
+    assert called == {c.id + str(c.meta.title): set(c.meta.iam_actions) for c in kinds}
+    assert set().union(*called.values()) == set(detective.IAM_ACTIONS)
+
+
+def test_the_detective_controls_are_granted_only_when_the_stack_is_told_to():
+    from preflight import detective
+    from tests.support.templates import resolved
+
+    template = load(AUDITOR_TEMPLATE)
+    policies = template["Resources"]["AuditorRole"]["Properties"]["Policies"]
+    for setting, expected in (("true", set(detective.IAM_ACTIONS)), ("false", set())):
+        granted = {a for p in resolved(template, policies, {"DetectiveControls": setting, "BaselineSsmParameter": "",
+                                                             "BaselineS3Bucket": "", "ReportsBucket": "",
+                                                             "SecurityHubFindings": "false", "NotificationTopicArn": ""})
+                   for s in p["PolicyDocument"]["Statement"] if s["Sid"] == "DetectiveControlsReadOnly"
+                   for a in s["Action"]}
+        assert granted == expected, setting
+    statements = role_statements(template)
+    assert set(statements["DetectiveControlsReadOnly"]["Action"]) == set(detective.IAM_ACTIONS)
+    # none of them is granted unconditionally
+    assert not set(detective.IAM_ACTIONS) & set(statements["ChecksReadOnly"]["Action"])
