@@ -92,10 +92,6 @@ def accounts_in_lines(lines: Iterable[str]) -> list[str]:
     return list(accounts)
 
 
-def accounts_in_file(text: str) -> list[str]:
-    return accounts_in_lines(text.splitlines())
-
-
 def organization_accounts(session) -> list[str]:
     """The organization's ACTIVE accounts (organizations:ListAccounts, every page)."""
     pages = session.client("organizations").get_paginator("list_accounts").paginate()
