@@ -4,11 +4,15 @@ from checks import (
     cloudtrail_enabled,
     cloudtrail_trail_settings,
     config_recording,
+    ec2_imdsv2,
     iam_password_policy,
+    network_acls,
     regional_services,
     root_account,
     s3_account_public_access_block,
+    security_groups,
     template_iam_actions,
+    vpc_flow_logs,
 )
 
 ALL_CHECKS = (
@@ -31,4 +35,8 @@ ALL_CHECKS = (
     config_recording.GLOBAL_RESOURCES,
     *cis_monitoring.CHECKS,
     template_iam_actions.CHECK,
+    *security_groups.CHECKS,
+    *network_acls.CHECKS,
+    *vpc_flow_logs.CHECKS,
+    *ec2_imdsv2.CHECKS,
 )

@@ -18,6 +18,10 @@ stand-in in the project with the AWS document that justifies it.
   role missing from the target account's IAM is refused as AWS does (`patch_backends()`; a scenario turns
   it on). Organizations creates OrganizationAccountAccessRole only in the member accounts it creates
   (Organizations User Guide, "Accessing member accounts"); moto creates none: scenarios create it.
+- DescribeSecurityGroups, DescribeNetworkAcls, DescribeVpcs and DescribeFlowLogs return at most MaxResults items
+  and a NextToken for the rest (EC2 API Reference, each action's MaxResults and NextToken; "Pagination" in the
+  EC2 API Reference's query-API page); moto ignores MaxResults and answers everything at once.
+  `_page_as_aws_does` pages moto's whole answer (client-side).
 `install()` (client-side answers and backend patches) must run before any botocore session is created.
 """
 from __future__ import annotations
@@ -77,6 +81,32 @@ def _regions_as_aws_lists_them(model, parsed, context, **_):
                 continue  # AllRegions false (the default): only the regions enabled for the account
         regions.append(region)
     parsed["Regions"] = regions
+
+
+# EC2 operations moto answers in one piece whatever MaxResults says -> the list AWS pages.
+PAGED_BY_AWS = {"DescribeSecurityGroups": "SecurityGroups", "DescribeNetworkAcls": "NetworkAcls",
+                "DescribeVpcs": "Vpcs", "DescribeFlowLogs": "FlowLogs"}
+
+
+def _remember_page(model, params, context, **_):
+    if model.service_model.service_name != "ec2" or model.name not in PAGED_BY_AWS:
+        return
+    body = params.get("body")
+    if isinstance(body, dict) and "MaxResults" in body:
+        offset = body.pop("NextToken", None)  # moto would not know its own offsets
+        context["preflight_page"] = (int(body["MaxResults"]), int(offset or 0))
+
+
+def _page_as_aws_does(model, parsed, context, **_):
+    page = context.get("preflight_page")
+    if page is None or model.service_model.service_name != "ec2" or not isinstance(parsed, dict):
+        return
+    size, offset = page
+    items = parsed.get(PAGED_BY_AWS[model.name]) or []
+    parsed[PAGED_BY_AWS[model.name]] = items[offset:offset + size]
+    parsed.pop("NextToken", None)
+    if offset + size < len(items):
+        parsed["NextToken"] = str(offset + size)
 
 
 def _list_analyzers(model, context, **_):
@@ -144,6 +174,8 @@ def install_client_answers() -> None:
         botocore.handlers.BUILTIN_HANDLERS.append(("before-call.*.*", _remember_trail_name))
         botocore.handlers.BUILTIN_HANDLERS.append(("after-call.*.*", _add_delivery_time))
         botocore.handlers.BUILTIN_HANDLERS.append(("after-call.*.*", _regions_as_aws_lists_them))
+        botocore.handlers.BUILTIN_HANDLERS.append(("before-call.*.*", _remember_page))
+        botocore.handlers.BUILTIN_HANDLERS.append(("after-call.*.*", _page_as_aws_does))
         _installed = True
 
 
