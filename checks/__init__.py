@@ -4,6 +4,7 @@ from checks import (
     cloudtrail_enabled,
     cloudtrail_trail_settings,
     config_recording,
+    ec2_guardrails,
     ec2_imdsv2,
     iam_password_policy,
     network_acls,
@@ -39,4 +40,5 @@ ALL_CHECKS = (
     *network_acls.CHECKS,
     *vpc_flow_logs.CHECKS,
     *ec2_imdsv2.CHECKS,
+    *ec2_guardrails.CHECKS,
 )

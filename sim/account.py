@@ -234,12 +234,13 @@ def add_flow_logs(region: str, traffic_type: str = "REJECT", log_group: str = "v
 
 def make_region_compliant(region: str) -> None:
     """The regional guard rails: GuardDuty, Security Hub, Access Analyzer, EBS encryption, closed default SGs,
-    network ACLs closed to SSH/RDP from the internet, VPC flow logs."""
+    network ACLs closed to SSH/RDP from the internet, VPC flow logs, EBS snapshot Block Public Access."""
     from sim import moto_gaps
 
     client("guardduty", region_name=region).create_detector(Enable=True)
     client("securityhub", region_name=region).enable_security_hub()
     moto_gaps.create_analyzer(region)
+    moto_gaps.snapshot_block_public_access[region] = "block-all-sharing"
     ec2 = client("ec2", region_name=region)
     ec2.enable_ebs_encryption_by_default()
     for group in ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": ["default"]}])["SecurityGroups"]:
