@@ -191,3 +191,18 @@ def test_more_ports_are_stricter():
     assert not ports.is_stricter_or_equal(("22",), ("22", "3389"))
 
 
+
+
+def test_in_a_real_audit_a_slow_listing_answers_timeout_in_words_before_the_runner_gives_up(monkeypatch):
+    import time
+
+    monkeypatch.setattr(_per_resource, "PAGE_SIZE", 5)
+    for i in range(12):
+        group(f"g{i}", rule("tcp", 443))
+    session = new_session(region_name=REGION)
+    session.events.register("before-call.ec2.DescribeSecurityGroups", lambda **_: time.sleep(0.9))
+    policy = Policy((Selection.of(SG_PORTS),))
+    aws = AwsAccess(session, region=REGION, account_id=ACCOUNT_ID)
+    [finding], _ = Runner().run(policy, aws, Deadline.after(2.0))
+    assert finding.status is Status.TIMEOUT and "judged 5 of 5+ security groups" in finding.message
+    assert finding.duration_s < 2.0
