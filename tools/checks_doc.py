@@ -17,6 +17,11 @@ def _baselines_of(check_id: str, registry: Registry) -> str:
     return ", ".join(f"`{n}`" for n in names) or "none (opt in)"
 
 
+def cell(text: str) -> str:
+    """Text for a Markdown table cell: a | would end the cell, even inside a code span (GFM: escape it)."""
+    return text.replace("|", "\\|")
+
+
 def render(registry: Registry) -> str:
     lines = [
         "# The check catalogue",
@@ -47,7 +52,7 @@ def render(registry: Registry) -> str:
                 default = str(p.default).lower() if p.type is bool else list(p.default) if p.type is tuple else p.default
                 stricter = (f"earlier in {', '.join(p.choices)}" if p.choices else p.stricter.value)
                 valid = (f" ({p.minimum} to {p.maximum})" if p.type is int else
-                         f" (at most {p.max_items}, each matching `{p.item_pattern}`)" if p.type is tuple else "")
+                         f" (at most {p.max_items}, each matching `{cell(p.item_pattern or '')}`)" if p.type is tuple else "")
                 kind = "list" if p.type is tuple else p.type.__name__
                 lines.append(f"| `{p.name}` | {kind}{valid} | `{default}` | {stricter} | {p.description} |")
     return "\n".join(lines) + "\n"
