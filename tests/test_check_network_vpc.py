@@ -5,6 +5,7 @@ import pytest
 from checks import _per_resource, ec2_guardrails, ec2_imdsv2, network_acls, security_groups, vpc_flow_logs
 from preflight.aws.access import new_session
 from preflight.concurrency import Deadline
+from preflight.context import CheckContext
 from preflight.model import Status
 from sim import moto_gaps, stubs
 from sim.account import add_flow_logs, close_admin_ports_in_network_acls, make_region_compliant
@@ -180,3 +181,21 @@ def test_snapshot_block_public_access_is_regional_and_a_refusal_is_an_error(run_
     session = stubs.answering({("ec2", "GetSnapshotBlockPublicAccessState"): stubs.error("UnauthorizedOperation", "no", 403)})
     [finding] = run_audit([SNAPSHOT_BPA], session=session)
     assert finding.status is Status.ERROR and finding.error_code == "UnauthorizedOperation"
+
+
+def test_an_ipv6_deny_shadows_only_the_ipv6_allow(run_check):
+    close_admin_ports_in_network_acls(REGION)
+    acl_with((10, "-1", "deny", "::/0", None), (20, "-1", "allow", "::/0", None))
+    assert run_check(NACL).status is Status.PASS
+    acl_with((10, "-1", "deny", "::/0", None), (20, "6", "allow", "0.0.0.0/0", (3389, 3389)))
+    result = run_check(NACL)
+    assert result.status is Status.FAIL and "rule 20 allows tcp 3389 from 0.0.0.0/0" in result.message
+
+
+def test_arns_are_built_in_the_regions_partition_with_the_items_owner():
+    from preflight.aws.access import AwsAccess
+
+    aws = AwsAccess(new_session(region_name="us-gov-west-1"), region="us-gov-west-1", account_id=ACCOUNT_ID)
+    ctx = CheckContext(aws, "us-gov-west-1")
+    assert _per_resource.arn(ctx, "vpc", "vpc-1", "210987654321") == "arn:aws-us-gov:ec2:us-gov-west-1:210987654321:vpc/vpc-1"
+    assert _per_resource.arn(ctx, "vpc", "vpc-1") == f"arn:aws-us-gov:ec2:us-gov-west-1:{ACCOUNT_ID}:vpc/vpc-1"
