@@ -6,11 +6,16 @@ from checks import (
     cloudtrail_enabled,
     cloudtrail_trail_settings,
     config_recording,
+    ec2_guardrails,
+    ec2_imdsv2,
     iam_password_policy,
+    network_acls,
     regional_services,
     root_account,
     s3_account_public_access_block,
+    security_groups,
     template_iam_actions,
+    vpc_flow_logs,
 )
 from preflight.baseline import HEADLINE
 
@@ -24,6 +29,11 @@ MODULES = (
     cloudtrail_trail_settings,
     cis_monitoring,
     template_iam_actions,
+    security_groups,
+    network_acls,
+    vpc_flow_logs,
+    ec2_imdsv2,
+    ec2_guardrails,
 )
 
 # The four headline checks first (the default baseline), then every module's checks in the order above.

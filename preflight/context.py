@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Hashable, Mapping, TypeVar
 
 from preflight.aws.access import AwsAccess
+from preflight.concurrency import Deadline
 
 T = TypeVar("T")
 
@@ -42,6 +43,7 @@ class CheckContext:
     home_region: str | None = None
     regions_of_audit: Callable[[], tuple[str, ...]] | None = None  # the audited regions, looked up once
     template: Any = None  # the template being deployed (a dict), the reason it could not be had, or None
+    deadline: Deadline | None = None  # the audit's one deadline (None: no limit, e.g. a check run on its own)
 
     def audited_regions(self) -> tuple[str, ...]:
         return self.regions_of_audit() if self.regions_of_audit else (self.region,)

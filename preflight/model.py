@@ -77,6 +77,7 @@ class Stricter(str, enum.Enum):
     FALSE = "false"
     EARLIER_CHOICE = "earlier choice"  # choices are listed strictest first
     FEWER = "fewer"  # for list parameters: a subset of the items is stricter
+    MORE = "more"  # for list parameters: a superset of the items is stricter (e.g. more ports forbidden)
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,8 @@ class Parameter:
             return not value or than
         if self.stricter is Stricter.FEWER:
             return {v.lower() for v in value} <= {t.lower() for t in than}
+        if self.stricter is Stricter.MORE:
+            return {v.lower() for v in value} >= {t.lower() for t in than}
         return self.choices.index(value) <= self.choices.index(than)
 
 

@@ -114,7 +114,7 @@ class Runner:
             return memo.get("audited-regions", lambda: audited_regions(policy.regions, aws, home))
 
         def start(selection: Selection, region: str | None) -> _Job:
-            ctx = CheckContext(aws, region or home, selection.parameters, memo, home, regions_of_audit, template)
+            ctx = CheckContext(aws, region or home, selection.parameters, memo, home, regions_of_audit, template, deadline)
             traced = _Traced()
             future = spawn(self._run_one, selection, ctx, region, deadline, traced, name=f"check:{selection.check.id}")
             self._spawned.append(future)

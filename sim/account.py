@@ -208,13 +208,39 @@ def add_cis_alarms(items=tuple(CIS_PATTERNS), *, region: str = REGION, log_group
     return topic
 
 
+def close_admin_ports_in_network_acls(region: str) -> None:
+    """Inbound denies for TCP and UDP 22 and 3389 from 0.0.0.0/0, numbered below every network ACL's allows (AWS
+    applies the lowest-numbered matching entry: VPC User Guide, "Network ACL rules")."""
+    ec2 = client("ec2", region_name=region)
+    for acl in ec2.describe_network_acls()["NetworkAcls"]:
+        number = 1
+        for protocol in ("6", "17"):
+            for port in (22, 3389):
+                ec2.create_network_acl_entry(NetworkAclId=acl["NetworkAclId"], RuleNumber=number, Protocol=protocol,
+                                             RuleAction="deny", Egress=False, CidrBlock="0.0.0.0/0",
+                                             PortRange={"From": port, "To": port})
+                number += 1
+
+
+def add_flow_logs(region: str, traffic_type: str = "REJECT", log_group: str = "vpc-flow-logs") -> None:
+    """A flow log to CloudWatch Logs for every VPC of the region."""
+    ec2 = client("ec2", region_name=region)
+    vpcs = [v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"]]
+    if vpcs:
+        ec2.create_flow_logs(ResourceIds=vpcs, ResourceType="VPC", TrafficType=traffic_type,
+                             LogDestinationType="cloud-watch-logs", LogGroupName=log_group,
+                             DeliverLogsPermissionArn=f"arn:aws:iam::{ACCOUNT_ID}:role/flow-logs")
+
+
 def make_region_compliant(region: str) -> None:
-    """The regional guard rails: GuardDuty, Security Hub, Access Analyzer, EBS encryption, closed default SGs."""
+    """The regional guard rails: GuardDuty, Security Hub, Access Analyzer, EBS encryption, closed default SGs,
+    network ACLs closed to SSH/RDP from the internet, VPC flow logs, EBS snapshot Block Public Access."""
     from sim import moto_gaps
 
     client("guardduty", region_name=region).create_detector(Enable=True)
     client("securityhub", region_name=region).enable_security_hub()
     moto_gaps.create_analyzer(region)
+    moto_gaps.snapshot_block_public_access[region] = "block-all-sharing"
     ec2 = client("ec2", region_name=region)
     ec2.enable_ebs_encryption_by_default()
     for group in ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": ["default"]}])["SecurityGroups"]:
@@ -222,6 +248,8 @@ def make_region_compliant(region: str) -> None:
             ec2.revoke_security_group_egress(GroupId=group["GroupId"], IpPermissions=group["IpPermissionsEgress"])
         if group["IpPermissions"]:
             ec2.revoke_security_group_ingress(GroupId=group["GroupId"], IpPermissions=group["IpPermissions"])
+    close_admin_ports_in_network_acls(region)
+    add_flow_logs(region)
 
 
 def make_fully_compliant(regions: tuple[str, ...] = (REGION,)) -> None:

@@ -20,6 +20,13 @@ stand-in in the project with the AWS document that justifies it.
   (Organizations User Guide, "Accessing member accounts"); moto creates none: scenarios create it.
 - AWS Config's compliance calls and Security Hub's GetFindings filters: `sim/config_compliance.py` and
   `sim/security_hub_findings.py`, added to moto's responses by `patch_backends()`.
+- DescribeSecurityGroups, DescribeNetworkAcls, DescribeVpcs and DescribeFlowLogs return at most MaxResults items
+  and a NextToken for the rest (EC2 API Reference, each action's MaxResults and NextToken; "Pagination" in the
+  EC2 API Reference's query-API page); moto ignores MaxResults and answers everything at once.
+  `_page_as_aws_does` pages moto's whole answer (client-side).
+- GetSnapshotBlockPublicAccessState (EBS snapshot Block Public Access) is not implemented: `snapshot_block_public_access`
+  holds each region's State; a region not set answers "unblocked", the setting's default (EC2 API Reference,
+  GetSnapshotBlockPublicAccessState; EBS User Guide, "Block public access for snapshots").
 `install()` (client-side answers and backend patches) must run before any botocore session is created.
 """
 from __future__ import annotations
@@ -41,6 +48,7 @@ DEFAULT_ENABLED_REGIONS = frozenset({
     "eu-west-3", "eu-north-1", "sa-east-1",
 })
 cloudwatch_deliveries: dict[str, datetime.datetime] = {}  # trail name or ARN -> last delivery
+snapshot_block_public_access: dict[str, str] = {}  # region -> State (block-all-sharing, block-new-sharing)
 roles_must_exist = False  # AssumeRole refuses a role missing from its account's IAM, as AWS does
 _installed = False
 
@@ -81,6 +89,39 @@ def _regions_as_aws_lists_them(model, parsed, context, **_):
                 continue  # AllRegions false (the default): only the regions enabled for the account
         regions.append(region)
     parsed["Regions"] = regions
+
+
+# EC2 operations moto answers in one piece whatever MaxResults says -> the list AWS pages.
+PAGED_BY_AWS = {"DescribeSecurityGroups": "SecurityGroups", "DescribeNetworkAcls": "NetworkAcls",
+                "DescribeVpcs": "Vpcs", "DescribeFlowLogs": "FlowLogs"}
+
+
+def _remember_page(model, params, context, **_):
+    if model.service_model.service_name != "ec2" or model.name not in PAGED_BY_AWS:
+        return
+    body = params.get("body")
+    if isinstance(body, dict) and "MaxResults" in body:
+        offset = body.pop("NextToken", None)  # moto would not know its own offsets
+        context["preflight_page"] = (int(body["MaxResults"]), int(offset or 0))
+
+
+def _page_as_aws_does(model, parsed, context, **_):
+    page = context.get("preflight_page")
+    if page is None or model.service_model.service_name != "ec2" or not isinstance(parsed, dict):
+        return
+    size, offset = page
+    items = parsed.get(PAGED_BY_AWS[model.name]) or []
+    parsed[PAGED_BY_AWS[model.name]] = items[offset:offset + size]
+    parsed.pop("NextToken", None)
+    if offset + size < len(items):
+        parsed["NextToken"] = str(offset + size)
+
+
+def _snapshot_block_public_access(model, context, **_):
+    if model.service_model.service_name != "ec2" or model.name != "GetSnapshotBlockPublicAccessState":
+        return None
+    state = snapshot_block_public_access.get(context.get("client_region"), "unblocked")
+    return AWSResponse("https://ec2.local", 200, {}, None), {"State": state, "ManagedBy": "account"}
 
 
 def _list_analyzers(model, context, **_):
@@ -150,6 +191,9 @@ def install_client_answers() -> None:
         botocore.handlers.BUILTIN_HANDLERS.append(("before-call.*.*", _remember_trail_name))
         botocore.handlers.BUILTIN_HANDLERS.append(("after-call.*.*", _add_delivery_time))
         botocore.handlers.BUILTIN_HANDLERS.append(("after-call.*.*", _regions_as_aws_lists_them))
+        botocore.handlers.BUILTIN_HANDLERS.append(("before-call.*.*", _remember_page))
+        botocore.handlers.BUILTIN_HANDLERS.append(("before-call.*.*", _snapshot_block_public_access))
+        botocore.handlers.BUILTIN_HANDLERS.append(("after-call.*.*", _page_as_aws_does))
         _installed = True
 
 
@@ -166,7 +210,7 @@ def deliver_to_cloudwatch(trail_name_or_arn: str, when: datetime.datetime | None
 
 def snapshot() -> dict:
     """The client-side answers as JSON-able data, for an auditor in another process (`restore` there)."""
-    return {"analyzers": analyzers, "opted_in": sorted(opted_in),
+    return {"analyzers": analyzers, "opted_in": sorted(opted_in), "snapshot_block_public_access": snapshot_block_public_access,
             "cloudwatch_deliveries": {k: v.isoformat() for k, v in cloudwatch_deliveries.items()}}
 
 
@@ -174,6 +218,7 @@ def restore(state: dict) -> None:
     reset()
     analyzers.update(state["analyzers"])
     opted_in.update(state["opted_in"])
+    snapshot_block_public_access.update(state.get("snapshot_block_public_access", {}))
     cloudwatch_deliveries.update({k: datetime.datetime.fromisoformat(v)
                                   for k, v in state["cloudwatch_deliveries"].items()})
 
@@ -185,3 +230,4 @@ def reset() -> None:
     opted_in.clear()
     config_compliance.reset()
     cloudwatch_deliveries.clear()
+    snapshot_block_public_access.clear()

@@ -64,7 +64,7 @@ def parameter_in_words(parameter) -> str:
     stricter = {Stricter.HIGHER: "a higher number is stricter", Stricter.LOWER: "a lower number is stricter",
                 Stricter.TRUE: "true is stricter", Stricter.FALSE: "false is stricter",
                 Stricter.EARLIER_CHOICE: "each choice is stricter than the ones after it",
-                Stricter.FEWER: "fewer items are stricter"}[parameter.stricter]
+                Stricter.FEWER: "fewer items are stricter", Stricter.MORE: "more items are stricter"}[parameter.stricter]
     return f"{kind}; {stricter}"
 
 
