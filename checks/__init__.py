@@ -4,6 +4,7 @@ from checks import (
     cloudtrail_enabled,
     cloudtrail_trail_settings,
     config_recording,
+    iam_credentials,
     iam_password_policy,
     regional_services,
     root_account,
@@ -31,4 +32,5 @@ ALL_CHECKS = (
     config_recording.GLOBAL_RESOURCES,
     *cis_monitoring.CHECKS,
     template_iam_actions.CHECK,
+    *iam_credentials.CHECKS,
 )

@@ -3,7 +3,17 @@ from __future__ import annotations
 
 from typing import Iterable, Iterator
 
-from preflight.model import Check
+from preflight.model import Check, CheckMeta
+
+
+def check(meta: CheckMeta, *, about_data=None):
+    """Declares a check beside its run function, whose docstring says how the check is judged and against
+    which AWS document."""
+    def declare(run):
+        if not (run.__doc__ or "").strip():
+            raise ValueError(f"{meta.id}: the run function's docstring must say how the check is judged")
+        return Check(meta, run, about_data)
+    return declare
 
 
 class DuplicateCheckError(ValueError):

@@ -32,7 +32,8 @@ def render(registry: Registry) -> str:
                      f"| {m.controls.security_hub or '-'} | {_baselines_of(m.id, registry)} |")
     for check in registry:
         m = check.meta
-        judged = " ".join(inspect.getdoc(inspect.getmodule(check.run)).split())
+        # A check declared with preflight.registry.check says how it is judged in its run function's docstring.
+        judged = " ".join((inspect.getdoc(check.run) or inspect.getdoc(inspect.getmodule(check.run)) or "").split())
         lines += ["", f"## {m.id}", "", f"**{m.title}.**", "", f"How it is judged: {judged}", "",
                   f"- Severity: {m.severity.value}; scope: {m.scope.value}"
                   + (" (evaluated in every audited region)" if m.scope.value == "regional" else ""),
