@@ -6,6 +6,7 @@ from checks import (
     config_recording,
     iam_credentials,
     iam_password_policy,
+    iam_policy_attachments,
     regional_services,
     root_account,
     s3_account_public_access_block,
@@ -33,4 +34,5 @@ ALL_CHECKS = (
     *cis_monitoring.CHECKS,
     template_iam_actions.CHECK,
     *iam_credentials.CHECKS,
+    *iam_policy_attachments.CHECKS,
 )
