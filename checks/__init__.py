@@ -7,6 +7,7 @@ from checks import (
     iam_credentials,
     iam_password_policy,
     iam_policy_attachments,
+    iam_server_certificates,
     regional_services,
     root_account,
     s3_account_public_access_block,
@@ -35,4 +36,5 @@ ALL_CHECKS = (
     template_iam_actions.CHECK,
     *iam_credentials.CHECKS,
     *iam_policy_attachments.CHECKS,
+    *iam_server_certificates.CHECKS,
 )
