@@ -1,5 +1,6 @@
 """The check catalogue: one module per check or small family, metadata beside the code."""
 from checks import (
+    account_contacts,
     cis_monitoring,
     cloudtrail_enabled,
     cloudtrail_trail_settings,
@@ -37,4 +38,5 @@ ALL_CHECKS = (
     *iam_credentials.CHECKS,
     *iam_policy_attachments.CHECKS,
     *iam_server_certificates.CHECKS,
+    *account_contacts.CHECKS,
 )
