@@ -59,6 +59,12 @@ class CredentialReport:
                                "report_generated_at are not seen."}
 
 
+def about_data() -> str:
+    """What the report checks judge by, in words (`preflight explain`)."""
+    return ("the IAM credential report, one per audit; IAM generates a new one at most every four hours, so it may "
+            "be up to four hours old (each finding gives report_generated_at and its age)")
+
+
 def credential_report(ctx: CheckContext) -> CredentialReport:
     """The audit's one credential report (generated and read by whichever check asks first)."""
     return ctx.remember(("iam", "credential_report"), lambda: fetch(ctx.client("iam")))

@@ -36,7 +36,7 @@ def _days(delta: datetime.timedelta) -> int:
                 "credentials' in the IAM console, or remove the console password of users who do not need one.",
     remediation_url="https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_mfa_enable.html",
     iam_actions=report.IAM_ACTIONS,
-))
+), about_data=report.about_data)
 def mfa_enabled_for_iam_console_access(ctx: CheckContext) -> Result:
     """Reads the IAM credential report. FAIL if any IAM user's row has `password_enabled` TRUE and `mfa_active`
     not TRUE, naming those users; PASS if every user with a console password has MFA; NOT_APPLICABLE if no IAM
@@ -73,7 +73,7 @@ def mfa_enabled_for_iam_console_access(ctx: CheckContext) -> Result:
         Parameter("max_unused_days", int, 45, "Days a console password or an active access key may go unused "
                   "(CIS 1.12 and IAM.22: 45).", Stricter.LOWER, minimum=1, maximum=365),
     ),
-))
+), about_data=report.about_data)
 def iam_user_unused_credentials_check(ctx: CheckContext) -> Result:
     """Reads the IAM credential report. For every IAM user with `password_enabled` TRUE, the password's last use
     is `password_last_used`, or `password_last_changed` when that is `no_information` (never used); for every
@@ -129,7 +129,7 @@ def _credentials_in_use(row: Mapping[str, str]) -> list[tuple[str, str, str]]:
                 "then deactivate and delete the other one.",
     remediation_url="https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_access-keys.html",
     iam_actions=report.IAM_ACTIONS,
-))
+), about_data=report.about_data)
 def iam_user_single_active_access_key(ctx: CheckContext) -> Result:
     """Reads the IAM credential report. FAIL if any IAM user's row has both `access_key_1_active` and
     `access_key_2_active` TRUE, naming those users; PASS if every user has at most one active key;
@@ -164,7 +164,7 @@ def iam_user_single_active_access_key(ctx: CheckContext) -> Result:
         Parameter("max_access_key_age_days", int, 90, "Days an active access key may live before it is rotated "
                   "(CIS 1.14 and IAM.3: 90).", Stricter.LOWER, minimum=1, maximum=365),
     ),
-))
+), about_data=report.about_data)
 def access_keys_rotated(ctx: CheckContext) -> Result:
     """Reads the IAM credential report. FAIL if any active access key (`access_key_N_active` TRUE) has an
     `access_key_N_last_rotated` (its creation or last rotation) more than `max_access_key_age_days` (default

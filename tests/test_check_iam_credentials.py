@@ -292,3 +292,13 @@ def test_access_denied_is_an_error_not_a_verdict(operation):
     for check in iam_credentials.CHECKS:
         found = finding(check, answering(answers))
         assert (found.status, found.error_code) == (Status.ERROR, "AccessDenied"), check.id
+
+
+def test_explain_says_the_report_may_be_hours_old():
+    import io
+
+    from preflight.cli import main
+
+    out = io.StringIO()
+    assert main(["explain", "access-keys-rotated"], out, io.StringIO()) == 0
+    assert "Judged by:     the IAM credential report, one per audit" in out.getvalue()
