@@ -2,13 +2,17 @@
 function whose docstring says how the check is judged and against which AWS document, and exports them as
 `CHECKS`; modules whose name starts with `_` are helpers and export none (tests/test_catalogue.py)."""
 from checks import (
+    account_contacts,
     cis_monitoring,
     cloudtrail_enabled,
     cloudtrail_trail_settings,
     config_recording,
     ec2_guardrails,
     ec2_imdsv2,
+    iam_credentials,
     iam_password_policy,
+    iam_policy_attachments,
+    iam_server_certificates,
     network_acls,
     regional_services,
     root_account,
@@ -34,6 +38,10 @@ MODULES = (
     vpc_flow_logs,
     ec2_imdsv2,
     ec2_guardrails,
+    account_contacts,
+    iam_credentials,
+    iam_policy_attachments,
+    iam_server_certificates,
 )
 
 # The four headline checks first (the default baseline), then every module's checks in the order above.

@@ -4,6 +4,8 @@ Call these inside moto's mock_aws (in-process). Each builder makes exactly the A
 """
 from __future__ import annotations
 
+import datetime
+import functools
 import os
 import weakref
 from typing import Any
@@ -92,6 +94,110 @@ def set_root_mfa(enabled: bool = True, account_id: str = ACCOUNT_ID) -> None:
     from moto.iam.models import iam_backends
 
     iam_backends[account_id]["global"].account_summary._account_mfa_enabled = int(enabled)
+
+
+def _iam_backend(account_id: str = ACCOUNT_ID) -> Any:
+    from moto.iam.models import iam_backends
+
+    return iam_backends[account_id]["aws"]
+
+
+def _naive_utc(when: datetime.datetime) -> datetime.datetime:
+    # moto keeps IAM times as naive UTC datetimes
+    return when.astimezone(datetime.timezone.utc).replace(tzinfo=None) if when.tzinfo else when
+
+
+def create_iam_user(
+    name: str,
+    *,
+    console_password: bool = False,
+    mfa: bool = False,
+    access_keys: int = 0,
+    inactive_keys: tuple[int, ...] = (),
+    password_last_used: datetime.datetime | None = None,
+    created: datetime.datetime | None = None,
+    keys_created: tuple[datetime.datetime | None, ...] = (),
+    keys_last_used: tuple[datetime.datetime | None, ...] = (),
+) -> str:
+    """An IAM user as a person would set one up (console password, virtual MFA, access keys); the dates IAM
+    records as credentials are used or age are set in moto's backend, which no API moves. Returns its ARN.
+    `inactive_keys`: 1-based numbers of keys to deactivate."""
+    iam = client("iam")
+    arn = iam.create_user(UserName=name)["User"]["Arn"]
+    if console_password:
+        iam.create_login_profile(UserName=name, Password="Correct-Horse-Battery-9")
+    if mfa:
+        serial = iam.create_virtual_mfa_device(VirtualMFADeviceName=name)["VirtualMFADevice"]["SerialNumber"]
+        iam.enable_mfa_device(UserName=name, SerialNumber=serial, AuthenticationCode1="123456",
+                              AuthenticationCode2="654321")
+    keys = [iam.create_access_key(UserName=name)["AccessKey"]["AccessKeyId"] for _ in range(access_keys)]
+    for number in inactive_keys:
+        iam.update_access_key(UserName=name, AccessKeyId=keys[number - 1], Status="Inactive")
+    user = _iam_backend().users[name]
+    if created:
+        user.create_date = _naive_utc(created)
+    if password_last_used:
+        user.password_last_used = _naive_utc(password_last_used)
+    for key, when in zip(user.access_keys, keys_created):
+        if when:
+            key.create_date = _naive_utc(when)
+    for key, when in zip(user.access_keys, keys_last_used):
+        if when:
+            key.last_used = _naive_utc(when)
+    return arn
+
+
+def set_credential_report_time(when: datetime.datetime, account_id: str = ACCOUNT_ID) -> None:
+    """The time IAM generated the credential report (GeneratedTime; sim.moto_gaps models it)."""
+    backend = _iam_backend(account_id)
+    backend.generate_report()
+    backend.preflight_report_time = _naive_utc(when)
+
+
+@functools.lru_cache(maxsize=None)
+def _aws_managed_policy_data(name: str) -> dict[str, Any]:
+    import json
+
+    from moto.iam.aws_managed_policies import aws_managed_policies_data
+
+    return json.loads(aws_managed_policies_data)[name]
+
+
+def ensure_aws_managed_policy(name: str, account_id: str = ACCOUNT_ID) -> str:
+    """AWS has every AWS managed policy in every account; moto loads none unless told to load all of them
+    (slow, for each test's fresh backend): this adds one, from moto's own copy of AWS's policies."""
+    from moto.iam.models import AWSManagedPolicy
+
+    backend = _iam_backend(account_id)
+    arn = f"arn:aws:iam::aws:policy/{name}"
+    if arn not in backend.managed_policies:
+        policy = AWSManagedPolicy.from_data(name, account_id, "us-east-1", _aws_managed_policy_data(name))
+        backend.managed_policies[policy.arn] = policy
+    return arn
+
+
+def attach_managed_policy(kind: str, name: str, policy: str) -> None:
+    """Creates a user, group or role and attaches the AWS managed policy `policy` (e.g. AWSSupportAccess)."""
+    import json
+
+    iam = client("iam")
+    arn = ensure_aws_managed_policy(policy)
+    if kind == "role":
+        trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                         "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT_ID}:root"}}]}
+        iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))
+        iam.attach_role_policy(RoleName=name, PolicyArn=arn)
+    elif kind == "group":
+        iam.create_group(GroupName=name)
+        iam.attach_group_policy(GroupName=name, PolicyArn=arn)
+    else:
+        iam.create_user(UserName=name)
+        iam.attach_user_policy(UserName=name, PolicyArn=arn)
+
+
+def put_security_contact(email: str = "security@example.com") -> None:
+    client("account").put_alternate_contact(AlternateContactType="SECURITY", EmailAddress=email,
+                                            Name="Security team", PhoneNumber="+1-555-0100", Title="Security")
 
 
 def put_public_access_block(account_id: str = ACCOUNT_ID, region: str = REGION, **overrides: bool) -> None:
@@ -260,6 +366,8 @@ def make_fully_compliant(regions: tuple[str, ...] = (REGION,)) -> None:
     set_root_mfa(True)
     put_public_access_block(region=home)
     client("iam").update_account_password_policy(MinimumPasswordLength=14, PasswordReusePrevention=24)
+    attach_managed_policy("role", "support", "AWSSupportAccess")
+    put_security_contact()
     add_cis_alarms(region=home)
     for region in regions:
         start_config_recorder(region=region)

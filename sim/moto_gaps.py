@@ -27,6 +27,10 @@ stand-in in the project with the AWS document that justifies it.
 - GetSnapshotBlockPublicAccessState (EBS snapshot Block Public Access) is not implemented: `snapshot_block_public_access`
   holds each region's State; a region not set answers "unblocked", the setting's default (EC2 API Reference,
   GetSnapshotBlockPublicAccessState; EBS User Guide, "Block public access for snapshots").
+- GetCredentialReport's GeneratedTime: AWS gives the time IAM generated the report (IAM API Reference,
+  GetCredentialReport: "The date and time when the credential report was created"); moto always answers
+  2015-02-02T20:02:02Z. `patch_backends()` notes when moto's backend first generates the report and answers
+  that (`sim.account.set_credential_report_time` moves it, for a report hours old).
 `install()` (client-side answers and backend patches) must run before any botocore session is created.
 """
 from __future__ import annotations
@@ -153,6 +157,7 @@ def patch_backends() -> None:
     _refuse_missing_roles()
     config_compliance.patch_responses()
     security_hub_findings.patch_responses()
+    _credential_report_generated_time()
     _backends_patched = True
 
 
@@ -175,6 +180,30 @@ def _refuse_missing_roles() -> None:
         return original(self, region_name, role_session_name, role_arn, *args, **kwargs)
 
     STSBackend.assume_role = assume_role
+
+
+def _credential_report_generated_time() -> None:
+    from moto.core.utils import utcnow
+    from moto.iam.models import IAMBackend
+    from moto.iam.responses import IamResponse
+
+    generate = IAMBackend.generate_report
+    get = IamResponse.get_credential_report
+
+    def generate_report(self):  # type: ignore[no-untyped-def]
+        if not self.credential_report or getattr(self, "preflight_report_time", None) is None:
+            self.preflight_report_time = utcnow()
+        generate(self)
+
+    def get_credential_report(self):  # type: ignore[no-untyped-def]
+        answer = get(self)
+        when = getattr(self.backend, "preflight_report_time", None)
+        if when is not None and isinstance(answer.result, dict):
+            answer.result["GeneratedTime"] = when.strftime("%Y-%m-%dT%H:%M:%SZ")
+        return answer
+
+    IAMBackend.generate_report = generate_report
+    IamResponse.get_credential_report = get_credential_report
 
 
 def install() -> None:
