@@ -4,9 +4,12 @@ from __future__ import annotations
 import dataclasses
 import enum
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from preflight.model import Finding, Mode, Report, Severity, Status, Verdict
+
+if TYPE_CHECKING:
+    from preflight.registry import Registry
 
 
 def _plain(value: Any) -> Any:
@@ -65,7 +68,7 @@ class LoggedExemption:
     text: str
 
 
-def report_from_dict(data: dict[str, Any], registry: Any) -> Report:
+def report_from_dict(data: dict[str, Any], registry: Registry) -> Report:
     """The Report a summary log line (report_to_dict) describes, its checks' metadata from the catalogue:
     what someone reading the function's log - or the demo - renders as a table. A baseline's detective
     controls are not in the catalogue: their metadata is rebuilt from the id."""
