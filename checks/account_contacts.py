@@ -14,7 +14,7 @@ from preflight.registry import check
     id="security-account-information-provided",
     title="The account has a security contact registered",
     severity=Severity.MEDIUM,
-    controls=Controls(cis_aws_v3="1.2", security_hub="Account.1"),
+    controls=Controls(cis_aws_v3="1.2", security_hub="Account.1", cis_aws_v5="1.2"),
     remediation="Register a security alternate contact, ideally a team mailbox reaching several people: aws account "
                 "put-alternate-contact --alternate-contact-type SECURITY --email-address <address> --name <name> "
                 "--phone-number <number> --title <title>",

@@ -282,7 +282,7 @@ def _check(item: Item) -> Check:
         id=f"cis-monitoring-{item.suffix}",
         title=f"An alarm with a subscribed SNS topic watches for {item.what}",
         severity=Severity.LOW,
-        controls=Controls(cis_aws_v3=item.cis, security_hub=item.control),
+        controls=Controls(cis_aws_v3=item.cis, security_hub=item.control, cis_aws_v5=item.cis),  # v5 kept 4.1-4.15
         remediation=(f"On the trail's CloudWatch Logs group, create a metric filter for {item.what} (CIS "
                      f"{item.cis} gives the pattern), an alarm on its metric, and an SNS topic with a confirmed "
                      "subscription as the alarm's action."),

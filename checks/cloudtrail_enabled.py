@@ -22,7 +22,7 @@ from preflight.registry import check
     id="cloudtrail-enabled",
     title="A multi-region CloudTrail trail is logging read and write management events",
     severity=Severity.HIGH,
-    controls=Controls(cis_aws_v3="3.1", security_hub="CloudTrail.1"),
+    controls=Controls(cis_aws_v3="3.1", security_hub="CloudTrail.1", cis_aws_v5="3.1"),
     remediation=(
         "Create a multi-region trail (or use an organization trail) that records management events with "
         "ReadWriteType All, and start it: aws cloudtrail create-trail --name audit --s3-bucket-name BUCKET "

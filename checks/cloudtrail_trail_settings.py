@@ -48,7 +48,7 @@ def judge(ctx: CheckContext, has_it: Callable[[TrailAssessment], bool], setting:
     id="cloudtrail-log-file-validation",
     title="Every CloudTrail trail validates its log files",
     severity=Severity.MEDIUM,
-    controls=Controls(cis_aws_v3="3.2", security_hub="CloudTrail.4"),
+    controls=Controls(cis_aws_v3="3.2", security_hub="CloudTrail.4", cis_aws_v5="3.2"),
     remediation="Turn on log file integrity validation: aws cloudtrail update-trail --name TRAIL "
                 "--enable-log-file-validation",
     remediation_url=f"{URL}#cloudtrail-4",
@@ -74,7 +74,7 @@ def cloudtrail_log_file_validation(ctx: CheckContext) -> Result:
     id="cloudtrail-kms-encryption",
     title="Every CloudTrail trail encrypts its logs with a KMS key",
     severity=Severity.MEDIUM,
-    controls=Controls(cis_aws_v3="3.5", security_hub="CloudTrail.2"),
+    controls=Controls(cis_aws_v3="3.5", security_hub="CloudTrail.2", cis_aws_v5="3.5"),
     remediation="Encrypt the trail's log files with a customer managed KMS key: aws cloudtrail update-trail "
                 "--name TRAIL --kms-key-id KEY_ARN (the key policy must let CloudTrail use it)",
     remediation_url=f"{URL}#cloudtrail-2",

@@ -88,7 +88,7 @@ def recorders_in(ctx: CheckContext, region: str) -> list[RecorderAssessment]:
     id="config-recording-enabled",
     title="AWS Config records all supported resource types",
     severity=Severity.MEDIUM,
-    controls=Controls(cis_aws_v3="3.3", security_hub="Config.1"),
+    controls=Controls(cis_aws_v3="3.3", security_hub="Config.1", cis_aws_v5="3.3"),
     remediation=(
         "Create a configuration recorder with recordingGroup allSupported=true and a delivery channel, then "
         "start it: aws configservice start-configuration-recorder --configuration-recorder-name default"
@@ -128,7 +128,7 @@ def config_recording_enabled(ctx: CheckContext) -> Result:
     id="config-global-resources-recorded",
     title="AWS Config records global (IAM) resource types in at least one audited region",
     severity=Severity.MEDIUM,
-    controls=Controls(cis_aws_v3="3.3", security_hub="Config.1"),
+    controls=Controls(cis_aws_v3="3.3", security_hub="Config.1", cis_aws_v5="3.3"),
     remediation=(
         "In one region (usually the home region), set includeGlobalResourceTypes=true on a recorder that "
         "records all supported types, and keep it recording."

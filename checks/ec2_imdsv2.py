@@ -24,7 +24,7 @@ def why_not(instance: dict) -> str | None:
     id="ec2-imdsv2-check",
     title="Every EC2 instance requires IMDSv2",
     severity=Severity.HIGH,
-    controls=Controls(cis_aws_v3="5.6", security_hub="EC2.8"),
+    controls=Controls(cis_aws_v3="5.6", security_hub="EC2.8", cis_aws_v5="5.7"),
     remediation="Require session tokens on each listed instance: aws ec2 modify-instance-metadata-options "
                 "--instance-id ID --http-tokens required --http-endpoint enabled (and make IMDSv2 the account's "
                 "default for new instances: aws ec2 modify-instance-metadata-defaults --http-tokens required)",

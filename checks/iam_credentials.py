@@ -31,7 +31,7 @@ def _days(delta: datetime.timedelta) -> int:
     id="mfa-enabled-for-iam-console-access",
     title="Every IAM user with a console password has MFA enabled",
     severity=Severity.MEDIUM,
-    controls=Controls(cis_aws_v3="1.10", security_hub="IAM.5"),
+    controls=Controls(cis_aws_v3="1.10", security_hub="IAM.5", cis_aws_v5="1.9"),
     remediation="Have each listed user assign an MFA device (a passkey or security key is best) under 'Security "
                 "credentials' in the IAM console, or remove the console password of users who do not need one.",
     remediation_url="https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_mfa_enable.html",
@@ -64,7 +64,7 @@ def mfa_enabled_for_iam_console_access(ctx: CheckContext) -> Result:
     id="iam-user-unused-credentials-check",
     title="No IAM user keeps a console password or an active access key it has not used for 45 days",
     severity=Severity.MEDIUM,
-    controls=Controls(cis_aws_v3="1.12", security_hub="IAM.22"),
+    controls=Controls(cis_aws_v3="1.12", security_hub="IAM.22", cis_aws_v5="1.11"),
     remediation="Remove the console password (delete login profile) and deactivate or delete the access keys that "
                 "have not been used within the limit; create them again when someone needs them.",
     remediation_url="https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_finding-unused.html",
@@ -124,7 +124,7 @@ def _credentials_in_use(row: Mapping[str, str]) -> list[tuple[str, str, str]]:
     id="iam-user-single-active-access-key",
     title="No IAM user has two active access keys",
     severity=Severity.MEDIUM,
-    controls=Controls(cis_aws_v3="1.13"),
+    controls=Controls(cis_aws_v3="1.13", cis_aws_v5="1.12"),
     remediation="For each listed user, find which key is in use (IAM console, 'Security credentials', last used), "
                 "then deactivate and delete the other one.",
     remediation_url="https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_access-keys.html",
@@ -157,7 +157,7 @@ def iam_user_single_active_access_key(ctx: CheckContext) -> Result:
     id="access-keys-rotated",
     title="Every active IAM access key was created or rotated within 90 days",
     severity=Severity.MEDIUM,
-    controls=Controls(cis_aws_v3="1.14", security_hub="IAM.3"),
+    controls=Controls(cis_aws_v3="1.14", security_hub="IAM.3", cis_aws_v5="1.13"),
     remediation="Rotate each listed key: create a second key, move its users to it, deactivate and then delete "
                 "the old one (or replace long-term keys with roles).",
     remediation_url="https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_access-keys.html#rotating_access_keys",

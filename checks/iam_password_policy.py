@@ -19,7 +19,7 @@ REQUIREMENTS = (
     id="iam-password-policy",
     title="The IAM password policy requires long, non-reused passwords",
     severity=Severity.MEDIUM,
-    controls=Controls(cis_aws_v3="1.8, 1.9", security_hub="IAM.15, IAM.16"),
+    controls=Controls(cis_aws_v3="1.8, 1.9", security_hub="IAM.15, IAM.16", cis_aws_v5="1.7, 1.8"),
     remediation="Set the account password policy: aws iam update-account-password-policy "
                 "--minimum-password-length 14 --password-reuse-prevention 24 (plus any character requirements "
                 "your baseline sets)",

@@ -15,7 +15,7 @@ IAM_URL = "https://docs.aws.amazon.com/securityhub/latest/userguide/iam-controls
     id="iam-support-role-exists",
     title="An IAM role with the AWSSupportAccess policy exists to manage incidents with AWS Support",
     severity=Severity.LOW,
-    controls=Controls(cis_aws_v3="1.17", security_hub="IAM.18"),
+    controls=Controls(cis_aws_v3="1.17", security_hub="IAM.18", cis_aws_v5="1.16"),
     remediation="Create a role for the people who open AWS Support cases and attach the AWS managed policy "
                 "AWSSupportAccess to it: aws iam attach-role-policy --role-name <role> "
                 "--policy-arn arn:aws:iam::aws:policy/AWSSupportAccess",
@@ -45,7 +45,7 @@ def iam_support_role_exists(ctx: CheckContext) -> Result:
     id="iam-cloudshell-full-access-restricted",
     title="The AWSCloudShellFullAccess policy is attached to no IAM user, group or role",
     severity=Severity.MEDIUM,
-    controls=Controls(cis_aws_v3="1.22", security_hub="IAM.27"),
+    controls=Controls(cis_aws_v3="1.22", security_hub="IAM.27", cis_aws_v5="1.21"),
     remediation="Detach AWSCloudShellFullAccess from each listed user, group and role; grant a narrower "
                 "CloudShell policy (without file upload and download) to those who need CloudShell.",
     remediation_url=f"{IAM_URL}#iam-27",

@@ -14,7 +14,7 @@ from preflight.registry import check
     id="iam-server-certificate-expiration-check",
     title="No expired SSL/TLS server certificate is stored in IAM",
     severity=Severity.MEDIUM,
-    controls=Controls(cis_aws_v3="1.19", security_hub="IAM.26"),
+    controls=Controls(cis_aws_v3="1.19", security_hub="IAM.26", cis_aws_v5="1.18"),
     remediation="Delete each listed expired certificate: aws iam delete-server-certificate "
                 "--server-certificate-name <name> (move live endpoints to AWS Certificate Manager first).",
     remediation_url="https://docs.aws.amazon.com/securityhub/latest/userguide/iam-controls.html#iam-26",

@@ -43,7 +43,7 @@ def breaches(acl: dict) -> list[str]:
     id="nacl-no-unrestricted-ssh-rdp",
     title="No network ACL allows ingress from 0.0.0.0/0 or ::/0 to remote administration ports",
     severity=Severity.MEDIUM,
-    controls=Controls(cis_aws_v3="5.1", security_hub="EC2.21"),
+    controls=Controls(cis_aws_v3="5.1", security_hub="EC2.21", cis_aws_v5="5.2"),
     remediation="In each listed network ACL, add a lower-numbered inbound deny for ports 22 and 3389 from "
                 "0.0.0.0/0 and ::/0, or narrow the allowing entry's source: aws ec2 create-network-acl-entry "
                 "--network-acl-id ACL --ingress --rule-number N --protocol tcp --port-range From=22,To=22 "

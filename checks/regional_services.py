@@ -45,7 +45,7 @@ def guardduty_enabled(ctx: CheckContext) -> Result:
     id="securityhub-enabled",
     title="Security Hub is enabled",
     severity=Severity.MEDIUM,
-    controls=Controls(cis_aws_v3="4.16", security_hub="SecurityHub.1"),
+    controls=Controls(cis_aws_v3="4.16", cis_aws_v5="4.16"),  # Security Hub has no control for it
     remediation="Enable Security Hub in the region: aws securityhub enable-security-hub",
     remediation_url="https://docs.aws.amazon.com/securityhub/latest/userguide/securityhub-settingup.html",
     iam_actions=("securityhub:DescribeHub",),
@@ -57,8 +57,8 @@ def securityhub_enabled(ctx: CheckContext) -> Result:
     ERROR for any other refusal (AccessDenied, ...).
 
     Source: AWS Config rule securityhub-enabled
-    (https://docs.aws.amazon.com/config/latest/developerguide/securityhub-enabled.html), behind Security Hub
-    SecurityHub.1; CIS 4.16.
+    (https://docs.aws.amazon.com/config/latest/developerguide/securityhub-enabled.html); CIS 4.16 (v3.0.0 and
+    v5.0.0). Security Hub's CIS standards have no control for this item.
     """
     try:
         hub = ctx.client("securityhub").describe_hub()
@@ -76,7 +76,7 @@ EXTERNAL_ACCESS_TYPES = ("ACCOUNT", "ORGANIZATION")  # the unused-access kinds d
     id="access-analyzer-enabled",
     title="IAM Access Analyzer has an active external access analyzer",
     severity=Severity.LOW,
-    controls=Controls(cis_aws_v3="1.20", security_hub="IAM.28"),
+    controls=Controls(cis_aws_v3="1.20", security_hub="IAM.28", cis_aws_v5="1.19"),
     remediation="Create an external access analyzer in the region: aws accessanalyzer create-analyzer "
                 "--analyzer-name external --type ACCOUNT (or ORGANIZATION from the delegated administrator)",
     remediation_url="https://docs.aws.amazon.com/IAM/latest/UserGuide/access-analyzer-getting-started.html",
@@ -109,7 +109,7 @@ def access_analyzer_enabled(ctx: CheckContext) -> Result:
     id="ebs-encryption-by-default",
     title="New EBS volumes are encrypted by default",
     severity=Severity.MEDIUM,
-    controls=Controls(cis_aws_v3="2.2.1", security_hub="EC2.7"),
+    controls=Controls(cis_aws_v3="2.2.1", security_hub="EC2.7", cis_aws_v5="5.1.1"),
     remediation="Turn on EBS encryption by default in the region: aws ec2 enable-ebs-encryption-by-default",
     remediation_url="https://docs.aws.amazon.com/ebs/latest/userguide/encryption-by-default.html",
     iam_actions=("ec2:GetEbsEncryptionByDefault",),
@@ -132,7 +132,7 @@ def ebs_encryption_by_default(ctx: CheckContext) -> Result:
     id="default-security-groups-closed",
     title="Every VPC's default security group allows no traffic",
     severity=Severity.HIGH,
-    controls=Controls(cis_aws_v3="5.4", security_hub="EC2.2"),
+    controls=Controls(cis_aws_v3="5.4", security_hub="EC2.2", cis_aws_v5="5.5"),
     remediation="Remove every inbound and outbound rule from each VPC's default security group and use "
                 "purpose-made groups instead: aws ec2 revoke-security-group-ingress/egress --group-id SG ...",
     remediation_url="https://docs.aws.amazon.com/securityhub/latest/userguide/ec2-controls.html#ec2-2",

@@ -30,7 +30,7 @@ def root_credentials_removed(summary: dict[str, Any]) -> bool:
     id="root-account-mfa-enabled",
     title="The root user has multi-factor authentication enabled",
     severity=Severity.CRITICAL,
-    controls=Controls(cis_aws_v3="1.5", security_hub="IAM.9"),
+    controls=Controls(cis_aws_v3="1.5", security_hub="IAM.9", cis_aws_v5="1.4"),
     remediation="Sign in as the root user, open 'Security credentials' and assign an MFA device (a hardware "
                 "key or passkey is best) - or remove root credentials with centralized root access management.",
     remediation_url="https://docs.aws.amazon.com/IAM/latest/UserGuide/enable-mfa-for-root.html",
@@ -59,7 +59,7 @@ def root_account_mfa_enabled(ctx: CheckContext) -> Result:
     id="root-account-no-access-keys",
     title="The root user has no access keys",
     severity=Severity.CRITICAL,
-    controls=Controls(cis_aws_v3="1.4", security_hub="IAM.4"),
+    controls=Controls(cis_aws_v3="1.4", security_hub="IAM.4", cis_aws_v5="1.3"),
     remediation="Sign in as the root user, open 'Security credentials' and delete every access key; use IAM "
                 "roles or users for programmatic access.",
     remediation_url=f"{URL}#iam-4",
@@ -87,7 +87,7 @@ def root_account_no_access_keys(ctx: CheckContext) -> Result:
     id="root-account-hardware-mfa",
     title="The root user's MFA is a hardware device, not a virtual one",
     severity=Severity.CRITICAL,
-    controls=Controls(cis_aws_v3="1.6", security_hub="IAM.6"),
+    controls=Controls(cis_aws_v3="1.6", security_hub="IAM.6", cis_aws_v5="1.5"),
     remediation="Replace the root user's virtual MFA device with a hardware key (FIDO security key or hardware "
                 "TOTP token) under 'Security credentials'.",
     remediation_url=f"{URL}#iam-6",

@@ -14,7 +14,7 @@ SETTINGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "Restric
     id="s3-account-level-public-access-blocks",
     title="S3 Block Public Access is on at the account level, all four settings",
     severity=Severity.HIGH,
-    controls=Controls(cis_aws_v3="2.1.4", security_hub="S3.1"),
+    controls=Controls(cis_aws_v3="2.1.4", security_hub="S3.1", cis_aws_v5="2.1.4"),
     remediation=(
         "Turn on all four account-level settings: aws s3control put-public-access-block --account-id ACCOUNT "
         "--public-access-block-configuration BlockPublicAcls=true,IgnorePublicAcls=true,"

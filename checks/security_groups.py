@@ -104,7 +104,7 @@ PORTS = Parameter(
     id="vpc-sg-port-restriction-check",
     title="No security group allows ingress from 0.0.0.0/0 or ::/0 to remote administration ports",
     severity=Severity.HIGH,
-    controls=Controls(cis_aws_v3="5.2, 5.3", security_hub="EC2.53, EC2.54"),
+    controls=Controls(cis_aws_v3="5.2, 5.3", security_hub="EC2.53, EC2.54", cis_aws_v5="5.3, 5.4"),
     remediation="Remove each listed rule, or narrow its source to the networks that administer the hosts: "
                 "aws ec2 revoke-security-group-ingress --group-id SG --ip-permissions ... (prefer Session Manager "
                 "to open SSH/RDP ports)",
@@ -170,7 +170,7 @@ BLOCKED_PORTS = Parameter(
     id="restricted-common-ports",
     title="No security group allows CIFS (port 445) or other blocked ports from 0.0.0.0/0 or ::/0",
     severity=Severity.HIGH,
-    controls=Controls(security_hub="EC2.19"),
+    controls=Controls(security_hub="EC2.19", cis_aws_v5="5.1.2"),
     remediation="Remove each listed rule, or narrow its source to trusted networks: aws ec2 "
                 "revoke-security-group-ingress --group-id SG --protocol tcp --port 445 --cidr 0.0.0.0/0",
     remediation_url="https://docs.aws.amazon.com/config/latest/developerguide/restricted-common-ports.html",

@@ -15,7 +15,7 @@ COUNTED_TRAFFIC = ("ALL", "REJECT")
     id="vpc-flow-logs-enabled",
     title="Every VPC has a flow log of rejected (or all) traffic",
     severity=Severity.MEDIUM,
-    controls=Controls(cis_aws_v3="3.7", security_hub="EC2.6"),
+    controls=Controls(cis_aws_v3="3.7", security_hub="EC2.6", cis_aws_v5="3.7"),
     remediation="Create a flow log for each listed VPC: aws ec2 create-flow-logs --resource-type VPC "
                 "--resource-ids VPC --traffic-type REJECT (or ALL) --log-destination-type cloud-watch-logs ...",
     remediation_url="https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs.html",

@@ -73,10 +73,15 @@ def named_baseline(name: str, registry: Registry) -> dict[str, Any] | None:
         return {"description": "Every catalogue check that maps to a CIS AWS Foundations v3.0 item, in every "
                                "enabled region.",
                 "checks": [c.id for c in registry if c.meta.controls.cis_aws_v3], "regions": "all"}
+    if name == "cis-aws-foundations-v5":
+        # The current version (Security Hub recommends it "to stay current"); v5 renumbered 30 items.
+        return {"description": "Every catalogue check that maps to a CIS AWS Foundations v5.0.0 item (Automated, and "
+                               "the Manual items preflight can judge), in every enabled region.",
+                "checks": [c.id for c in registry if c.meta.controls.cis_aws_v5], "regions": "all"}
     return None
 
 
-NAMED = ("minimal", "recommended", "cis-aws-foundations-v3")
+NAMED = ("minimal", "recommended", "cis-aws-foundations-v3", "cis-aws-foundations-v5")
 
 
 def default_policy(registry: Registry) -> Policy:

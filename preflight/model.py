@@ -119,7 +119,8 @@ class Parameter:
 class Controls:
     """Where a check sits in the frameworks security teams already use."""
 
-    cis_aws_v3: str | None = None  # CIS AWS Foundations Benchmark v3.0.0 recommendation number
+    cis_aws_v3: str | None = None  # CIS AWS Foundations Benchmark v3.0.0 recommendation number(s), "5.2, 5.3"
+    cis_aws_v5: str | None = None  # CIS AWS Foundations Benchmark v5.0.0 recommendation number(s): v5 renumbered
     security_hub: str | None = None  # AWS Security Hub control id (e.g. "CloudTrail.1")
 
 

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from preflight import baseline
+from preflight.benchmarks import RECOMMENDATIONS, Benchmark, items, labelled
 from preflight.registry import Registry, default_registry
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -18,25 +19,52 @@ def _baselines_of(check_id: str, registry: Registry) -> str:
     return ", ".join(f"`{n}`" for n in names) or "none (opt in)"
 
 
+def _benchmark_table(benchmark: Benchmark, field: str, registry: Registry) -> list[str]:
+    """Every recommendation of the benchmark, and the checks that judge it (or that none does)."""
+    judged: dict[str, list[str]] = {}
+    for check in registry:
+        for number in items(getattr(check.meta.controls, field)):
+            judged.setdefault(number, []).append(check.id)
+    recommendations = RECOMMENDATIONS[benchmark].values()
+    automated = [r for r in recommendations if not r.manual]
+    lines = ["", f"## {benchmark.value}", "",
+             f"{len(recommendations)} recommendations, {len(automated)} Automated; preflight judges "
+             f"{sum(1 for r in automated if r.number in judged)} of the Automated ones and "
+             f"{sum(1 for r in recommendations if r.manual and r.number in judged)} Manual ones "
+             f"(baseline `{'cis-aws-foundations-v5' if benchmark is Benchmark.CIS_AWS_V5 else 'cis-aws-foundations-v3'}`).",
+             "", "| item | recommendation | status | judged by |", "|---|---|---|---|"]
+    for r in recommendations:
+        by = ", ".join(f"[`{c}`](#{c})" for c in judged.get(r.number, ()))
+        status = "Manual" if r.manual else "Automated"
+        lines.append(f"| {r.number} | {r.title.replace('|', chr(92) + '|')} | {status} | "
+                     f"{by or ('Manual — not judged' if r.manual else 'not judged yet')} |")
+    return lines
+
+
 def render(registry: Registry) -> str:
     lines = [
         "# The check catalogue",
         "",
         "Generated from the checks' metadata and their run functions' docstrings by `make docs`; do not edit by hand.",
         "",
-        "| id | severity | scope | CIS AWS v3.0 | Security Hub | in baselines |",
-        "|---|---|---|---|---|---|",
+        "| id | severity | scope | CIS AWS v3.0.0 | CIS AWS v5.0.0 | Security Hub | in baselines |",
+        "|---|---|---|---|---|---|---|",
     ]
     for check in registry:
         m = check.meta
-        lines.append(f"| [`{m.id}`](#{m.id}) | {m.severity.value} | {m.scope.value} | {m.controls.cis_aws_v3 or '-'} "
+        lines.append(f"| [`{m.id}`](#{m.id}) | {m.severity.value} | {m.scope.value} "
+                     f"| {labelled(Benchmark.CIS_AWS_V3, m.controls.cis_aws_v3)} "
+                     f"| {labelled(Benchmark.CIS_AWS_V5, m.controls.cis_aws_v5)} "
                      f"| {m.controls.security_hub or '-'} | {_baselines_of(m.id, registry)} |")
+    for benchmark, field in ((Benchmark.CIS_AWS_V5, "cis_aws_v5"), (Benchmark.CIS_AWS_V3, "cis_aws_v3")):
+        lines += _benchmark_table(benchmark, field, registry)
     for check in registry:
         m = check.meta
         lines += ["", f"## {m.id}", "", f"**{m.title}.**", "", f"How it is judged: {check.how_judged}", "",
                   f"- Severity: {m.severity.value}; scope: {m.scope.value}"
                   + (" (evaluated in every audited region)" if m.scope.value == "regional" else ""),
-                  f"- Controls: CIS AWS Foundations v3.0 {m.controls.cis_aws_v3 or '-'}; "
+                  f"- Controls: CIS AWS Foundations v3.0.0 {labelled(Benchmark.CIS_AWS_V3, m.controls.cis_aws_v3)}; "
+                  f"v5.0.0 {labelled(Benchmark.CIS_AWS_V5, m.controls.cis_aws_v5)}; "
                   f"AWS Security Hub {m.controls.security_hub or '-'}",
                   f"- IAM actions: {', '.join(f'`{a}`' for a in m.iam_actions)}",
                   f"- Remediation: {m.remediation}",

@@ -10,20 +10,32 @@ from preflight.cli.exits import UsageError
 
 
 def list_checks(registry, fmt: str) -> str:
+    """The catalogue; a CIS item the benchmark marks Manual is labelled so ("4.1 (Manual)")."""
+    from preflight.benchmarks import Benchmark, labelled
+
+    def cis(c, benchmark: Benchmark, numbers: str | None) -> str:
+        return labelled(benchmark, numbers)
+
     if fmt == "json":
         return json.dumps([{"id": c.id, "title": c.meta.title, "severity": c.meta.severity.value,
                             "scope": c.meta.scope.value, "cis_aws_v3": c.meta.controls.cis_aws_v3,
+                            "cis_aws_v5": c.meta.controls.cis_aws_v5,
+                            "cis_aws_v3_label": cis(c, Benchmark.CIS_AWS_V3, c.meta.controls.cis_aws_v3),
+                            "cis_aws_v5_label": cis(c, Benchmark.CIS_AWS_V5, c.meta.controls.cis_aws_v5),
                             "security_hub": c.meta.controls.security_hub} for c in registry], indent=2) + "\n"
-    header = ("CHECK", "SEVERITY", "SCOPE", "CIS v3", "SECURITY HUB")
-    rows = [(c.id, c.meta.severity.value, c.meta.scope.value, c.meta.controls.cis_aws_v3 or "-",
-             c.meta.controls.security_hub or "-", c.meta.title) for c in registry]
-    widths = [max(len(r[i]) for r in rows + [header + ("",)]) for i in range(5)]
-    return "\n".join("  ".join(f"{v:<{w}}" for v, w in zip(row[:5], widths)) + "  " + row[5]
+    header = ("CHECK", "SEVERITY", "SCOPE", "CIS v3", "CIS v5", "SECURITY HUB")
+    rows = [(c.id, c.meta.severity.value, c.meta.scope.value, cis(c, Benchmark.CIS_AWS_V3, c.meta.controls.cis_aws_v3),
+             cis(c, Benchmark.CIS_AWS_V5, c.meta.controls.cis_aws_v5), c.meta.controls.security_hub or "-",
+             c.meta.title) for c in registry]
+    columns = len(header)
+    widths = [max(len(r[i]) for r in rows + [header + ("",)]) for i in range(columns)]
+    return "\n".join("  ".join(f"{v:<{w}}" for v, w in zip(row[:columns], widths)) + "  " + row[columns]
                      for row in [header + ("TITLE",), *rows]) + "\n"
 
 
 def explain(check_id: str, registry) -> str:
     from preflight import baseline, validation
+    from preflight.benchmarks import Benchmark, labelled
 
     if check_id not in registry:
         raise UsageError(f"unknown check '{check_id}'{validation.suggest(check_id, registry.ids, list_all=False)}; "
@@ -34,7 +46,8 @@ def explain(check_id: str, registry) -> str:
     lines = [meta.id, "=" * len(meta.id), meta.title, "",
              f"Severity:      {meta.severity.value}",
              f"Scope:         {meta.scope.value}" + (" (every audited region)" if meta.scope.value == "regional" else ""),
-             f"CIS AWS v3.0:  {meta.controls.cis_aws_v3 or '-'}",
+             f"CIS AWS v3.0:  {labelled(Benchmark.CIS_AWS_V3, meta.controls.cis_aws_v3)}",
+             f"CIS AWS v5.0:  {labelled(Benchmark.CIS_AWS_V5, meta.controls.cis_aws_v5)}",
              f"Security Hub:  {meta.controls.security_hub or '-'}",
              f"Baselines:     {', '.join(in_baselines) or 'none (add it to yours)'}",
              f"IAM actions:   {', '.join(meta.iam_actions)}"]

@@ -39,6 +39,8 @@ def related_requirements(finding: Finding) -> list[str]:
     requirements = []
     if controls.cis_aws_v3:
         requirements += [f"CIS AWS Foundations Benchmark v3.0.0/{item.strip()}" for item in controls.cis_aws_v3.split(",")]
+    if controls.cis_aws_v5:
+        requirements += [f"CIS AWS Foundations Benchmark v5.0.0/{item.strip()}" for item in controls.cis_aws_v5.split(",")]
     if controls.security_hub:
         requirements += [f"AWS Security Hub/{c.strip()}" for c in controls.security_hub.split(",")]
     return requirements

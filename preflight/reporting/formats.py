@@ -122,6 +122,7 @@ def to_sarif(reports: Sequence[Report]) -> str:
                 "fullDescription": {"text": meta.remediation}, "helpUri": meta.remediation_url,
                 "help": {"text": meta.remediation},
                 "properties": {"severity": meta.severity.value, "cis-aws-v3": meta.controls.cis_aws_v3,
+                               "cis-aws-v5": meta.controls.cis_aws_v5,
                                "security-hub": meta.controls.security_hub},
             })
             result = {

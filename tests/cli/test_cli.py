@@ -285,3 +285,12 @@ def test_log_lines_go_above_the_progress_line_never_into_it():
     # the progress line is cleared, the log line printed whole on its own line, then the progress line again
     assert ("\r\033[Kwarning: check cloudtrail-enabled raised ThrottlingException\n"
             "\r\033[K0/2 checks done; waiting: cloudtrail-enabled, root-account-mfa-enabled") in drawn
+
+
+def test_the_catalogue_labels_the_cis_items_the_benchmark_marks_manual():
+    code, out, _ = run("checks")
+    [row] = [line for line in out.splitlines() if line.startswith("cis-monitoring-unauthorized-api-calls ")]
+    assert "4.1 (Manual)" in row  # CIS v3.0.0 and v5.0.0 both mark 4.1 Manual
+    assert json.loads(run("checks", "--format", "json")[1])[0]["cis_aws_v5"] is not None
+    explained = run("explain", "restricted-common-ports")[1]
+    assert "CIS AWS v3.0:  -" in explained and "CIS AWS v5.0:  5.1.2" in explained

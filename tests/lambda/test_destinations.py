@@ -60,6 +60,7 @@ def test_security_hub_gets_one_finding_per_check_and_a_later_pass_resolves_it(cf
     assert mfa["Compliance"]["Status"] == "FAILED"
     assert mfa["Severity"]["Label"] == "CRITICAL"
     assert mfa["Compliance"]["RelatedRequirements"] == ["CIS AWS Foundations Benchmark v3.0.0/1.5",
+                                                         "CIS AWS Foundations Benchmark v5.0.0/1.4",
                                                          "AWS Security Hub/IAM.9"]
     assert mfa["Remediation"]["Recommendation"]["Url"].startswith("https://docs.aws.amazon.com/")
     assert findings["preflight/123456789012/us-east-1/cloudtrail-enabled"]["Compliance"]["Status"] == "PASSED"

@@ -163,3 +163,15 @@ def test_a_baseline_that_does_not_parse_or_validate_fails_closed(tmp_path):
 def test_the_cis_baseline_audits_every_region():
     """CIS v3.0 3.3 ("AWS Config is enabled in all regions"), 1.20, 2.2.1, 4.16 and 5.4 are all-region items."""
     assert baseline.load("cis-aws-foundations-v3", None, REGISTRY).regions.kind.value == "all"
+
+
+def test_each_cis_version_has_its_own_baseline_of_the_checks_mapped_to_it():
+    from preflight.baseline import named_baseline
+    from preflight.registry import default_registry
+
+    registry = default_registry()
+    v3, v5 = (named_baseline(f"cis-aws-foundations-{v}", registry) for v in ("v3", "v5"))
+    assert v3["regions"] == v5["regions"] == "all"
+    assert set(v5["checks"]) == {c.id for c in registry if c.meta.controls.cis_aws_v5}
+    assert "root-account-mfa-enabled" in v5["checks"] and "template-iam-actions-exist" not in v5["checks"]
+    assert "restricted-common-ports" in v5["checks"] and "restricted-common-ports" not in v3["checks"]  # new in v5

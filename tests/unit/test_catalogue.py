@@ -155,3 +155,21 @@ def test_a_run_function_without_a_docstring_is_refused_when_its_module_is_import
     monkeypatch.syspath_prepend(str(tmp_path))
     with pytest.raises(registry.UndocumentedCheckError):
         importlib.import_module("undocumented_check")
+
+
+def test_every_cis_item_a_check_names_is_a_recommendation_of_that_version():
+    from preflight.benchmarks import RECOMMENDATIONS, Benchmark, items
+
+    for check in ALL_CHECKS:
+        controls = check.meta.controls
+        for benchmark, numbers in ((Benchmark.CIS_AWS_V3, controls.cis_aws_v3), (Benchmark.CIS_AWS_V5, controls.cis_aws_v5)):
+            unknown = [n for n in items(numbers) if n not in RECOMMENDATIONS[benchmark]]
+            assert unknown == [], f"{check.id} names {benchmark.value} items that do not exist: {unknown}"
+
+
+def test_manual_items_are_labelled_manual():
+    from preflight.benchmarks import Benchmark, labelled
+
+    assert labelled(Benchmark.CIS_AWS_V3, "4.1") == "4.1 (Manual)"  # CIS v3.0.0's monitoring items are Manual
+    assert labelled(Benchmark.CIS_AWS_V5, "1.4") == "1.4"
+    assert labelled(Benchmark.CIS_AWS_V5, None) == "-"
