@@ -7,7 +7,7 @@ from typing import Any
 
 from preflight.concurrency import fan_out
 from preflight.context import CheckContext
-from preflight.model import CheckMeta, Controls, Result, Scope, Severity, failed, passed
+from preflight.model import CheckMeta, Controls, Parameter, Result, Scope, Severity, Stricter, failed, passed
 from preflight.registry import check
 
 CONFIG_READ_ACTIONS = ("config:DescribeConfigurationRecorders", "config:DescribeConfigurationRecorderStatus")
@@ -22,7 +22,12 @@ class RecorderAssessment:
     last_status: str | None
     all_supported: bool
     global_types: bool
+    role_arn: str = ""
     problems: list[str] = field(default_factory=list)
+
+
+# AWS Config's service-linked role (AWS Config Developer Guide, "Using Service-Linked Roles for AWS Config").
+SERVICE_LINKED_ROLE = "role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig"
 
 
 # The global IAM resource types AWS Config records only where it existed before February 2022 (AWS Config
@@ -56,6 +61,7 @@ def assess(recorder: dict[str, Any], status: dict[str, Any], region: str) -> Rec
         last_status=status.get("lastStatus"),
         all_supported=bool(group.get("allSupported")),
         global_types=_records_global_types(group),
+        role_arn=str(recorder.get("roleARN") or ""),
     )
     if not assessment.recording:
         assessment.problems.append("is not recording")
@@ -65,6 +71,18 @@ def assess(recorder: dict[str, Any], status: dict[str, Any], region: str) -> Rec
     if not assessment.all_supported:
         assessment.problems.append("records only some resource types")
     return assessment
+
+
+def _with_rules(assessment: RecorderAssessment, success_required: bool, slr_required: bool) -> RecorderAssessment:
+    """The assessment with config-recording-enabled's own rules added to the shared ones."""
+    problems = list(assessment.problems)
+    status = (assessment.last_status or "").upper()
+    if success_required and assessment.recording and status not in ("SUCCESS", "FAILURE"):
+        problems.append(f"has not delivered yet (lastStatus {assessment.last_status or 'none'}, not SUCCESS)")
+    if slr_required and not assessment.role_arn.endswith(SERVICE_LINKED_ROLE):
+        problems.append(f"uses {assessment.role_arn or 'no role'}, not AWS Config's service-linked role")
+    return RecorderAssessment(assessment.name, assessment.region, assessment.recording, assessment.last_status,
+                              assessment.all_supported, assessment.global_types, assessment.role_arn, problems)
 
 
 def recorders_in(ctx: CheckContext, region: str) -> list[RecorderAssessment]:
@@ -96,20 +114,33 @@ def recorders_in(ctx: CheckContext, region: str) -> list[RecorderAssessment]:
     remediation_url="https://docs.aws.amazon.com/config/latest/developerguide/gs-console.html",
     iam_actions=CONFIG_READ_ACTIONS,
     scope=Scope.REGIONAL,
+    parameters=(
+        Parameter("require_last_status_success", bool, True, "the recorder's lastStatus must be SUCCESS (CIS 3.3's "
+                  "audit), not only not FAILURE: a recorder still PENDING has not delivered anything yet",
+                  Stricter.TRUE),
+        Parameter("include_service_linked_role_check", bool, True, "the recorder must use AWS Config's "
+                  "service-linked role (Security Hub Config.1's includeConfigServiceLinkedRoleCheck, default true)",
+                  Stricter.TRUE),
+    ),
 ))
 def config_recording_enabled(ctx: CheckContext) -> Result:
     """Per audited region. PASS when a configuration recorder records all supported resource types
-    (recordingGroup allSupported), is recording, and its last delivery status is not FAILURE. FAIL when the
-    region has no recorder, or when every recorder falls short: each is named with why (is not recording, last
-    delivered with FAILURE and AWS's reason, records only some resource types) - a recorder that records but
-    fails to deliver does not count. ERROR when the recorders or their status cannot be read.
+    (recordingGroup allSupported), is recording, its lastStatus is SUCCESS (parameter
+    require_last_status_success, default true; false: anything but FAILURE) and it uses AWS Config's
+    service-linked role AWSServiceRoleForConfig (parameter include_service_linked_role_check, default true, as
+    Security Hub Config.1's includeConfigServiceLinkedRoleCheck). FAIL when the region has no recorder, or when
+    every recorder falls short: each is named with why (is not recording, last delivered with FAILURE and
+    AWS's reason, has not delivered yet (PENDING), records only some resource types, uses another role) - a
+    recorder that records but fails to deliver does not count. ERROR when the recorders or their status
+    cannot be read.
 
     Source: Security Hub Config.1
     (https://docs.aws.amazon.com/securityhub/latest/userguide/config-controls.html#config-1) and CIS 3.3;
     AWS Config Developer Guide, "Recording AWS Resources with AWS Config"
     (https://docs.aws.amazon.com/config/latest/developerguide/select-resources.html).
     """
-    assessments = recorders_in(ctx, ctx.region)
+    assessments = [_with_rules(a, ctx.param("require_last_status_success"), ctx.param("include_service_linked_role_check"))
+                   for a in recorders_in(ctx, ctx.region)]
     if not assessments:
         return failed(f"AWS Config has no configuration recorder in {ctx.region}.", recorders=[])
     good = [a for a in assessments if not a.problems]

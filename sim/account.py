@@ -214,7 +214,12 @@ def start_config_recorder(
     all_supported: bool = True,
     recording: bool = True,
     resource_types: list[str] | None = None,
+    delivered: bool = True,
+    role_arn: str = f"arn:aws:iam::{ACCOUNT_ID}:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig",
 ) -> None:
+    """A recorder, its delivery channel and (unless `recording` is False) recording. AWS's lastStatus is PENDING
+    only until the recorder's first delivery, SUCCESS after it (sim.moto_gaps delivers at once); with
+    `delivered` False it stays PENDING."""
     config = client("config", region_name=region)
     if all_supported:
         group: dict[str, Any] = {"allSupported": True, "includeGlobalResourceTypes": True}
@@ -224,7 +229,7 @@ def start_config_recorder(
     config.put_configuration_recorder(
         ConfigurationRecorder={
             "name": name,
-            "roleARN": f"arn:aws:iam::{ACCOUNT_ID}:role/config-recorder",
+            "roleARN": role_arn,
             "recordingGroup": group,
         }
     )
@@ -233,6 +238,10 @@ def start_config_recorder(
     config.put_delivery_channel(DeliveryChannel={"name": f"{name}-channel", "s3BucketName": bucket})
     if recording:
         config.start_configuration_recorder(ConfigurationRecorderName=name)
+        if not delivered:
+            from moto.config.models import config_backends
+
+            config_backends[ACCOUNT_ID][region].recorders[name].status.last_status = "PENDING"
 
 
 def make_compliant(region: str = REGION) -> None:

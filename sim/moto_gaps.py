@@ -31,6 +31,10 @@ stand-in in the project with the AWS document that justifies it.
   GetCredentialReport: "The date and time when the credential report was created"); moto always answers
   2015-02-02T20:02:02Z. `patch_backends()` notes when moto's backend first generates the report and answers
   that (`sim.account.set_credential_report_time` moves it, for a report hours old).
+- StartConfigurationRecorder: a recorder's lastStatus is Pending until its first delivery and Success after it
+  (AWS Config API Reference, ConfigurationRecorderStatus); moto leaves it PENDING for ever. The simulation
+  treats the first delivery as done at once (`patch_backends()`); `sim.account.start_config_recorder
+  (delivered=False)` keeps one PENDING.
 `install()` (client-side answers and backend patches) must run before any botocore session is created.
 """
 from __future__ import annotations
@@ -154,11 +158,24 @@ def patch_backends() -> None:
         self.event_selectors = [dict(s) for s in DEFAULT_EVENT_SELECTORS]
 
     models.Trail.__init__ = trail_with_default_selector
+    _recorders_deliver()
     _refuse_missing_roles()
     config_compliance.patch_responses()
     security_hub_findings.patch_responses()
     _credential_report_generated_time()
     _backends_patched = True
+
+
+def _recorders_deliver() -> None:
+    from moto.config.models import ConfigRecorderStatus
+
+    original = ConfigRecorderStatus.start
+
+    def start_and_deliver(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        original(self, *args, **kwargs)
+        self.last_status = "SUCCESS"
+
+    ConfigRecorderStatus.start = start_and_deliver
 
 
 def _refuse_missing_roles() -> None:

@@ -66,9 +66,32 @@ def test_recorder_that_records_but_last_delivery_failed_fails(run_check):
     assert "last delivered with FAILURE (config role cannot write to the bucket)" in result.message
 
 
+SERVICE_LINKED_ROLE = f"arn:aws:iam::{ACCOUNT_ID}:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig"
+
+
 def test_recorder_with_successful_last_status_passes(run_check):
     aws = _stubbed_config(
-        [{"name": "default", "recordingGroup": {"allSupported": True}}],
+        [{"name": "default", "recordingGroup": {"allSupported": True}, "roleARN": SERVICE_LINKED_ROLE}],
         [{"name": "default", "recording": True, "lastStatus": "Success"}],
     )
     assert run_check(CHECK, aws=aws).status is Status.PASS
+
+
+def test_a_recorder_that_has_not_delivered_yet_fails_as_cis_3_3_asks(run_check):
+    """CIS 3.3's audit asks for lastStatus SUCCESS: a PENDING recorder has recorded nothing yet."""
+    pending = ([{"name": "default", "recordingGroup": {"allSupported": True}, "roleARN": SERVICE_LINKED_ROLE}],
+               [{"name": "default", "recording": True, "lastStatus": "Pending"}])
+    result = run_check(CHECK, aws=_stubbed_config(*pending))
+    assert result.status is Status.FAIL and "has not delivered yet (lastStatus Pending, not SUCCESS)" in result.message
+    assert run_check(CHECK, aws=_stubbed_config(*pending),
+                     require_last_status_success=False).status is Status.PASS
+
+
+def test_a_recorder_without_the_service_linked_role_fails_as_security_hub_config_1_does(run_check):
+    other = ([{"name": "default", "recordingGroup": {"allSupported": True},
+               "roleARN": f"arn:aws:iam::{ACCOUNT_ID}:role/config-recorder"}],
+             [{"name": "default", "recording": True, "lastStatus": "Success"}])
+    result = run_check(CHECK, aws=_stubbed_config(*other))
+    assert result.status is Status.FAIL and "not AWS Config's service-linked role" in result.message
+    assert run_check(CHECK, aws=_stubbed_config(*other),
+                     include_service_linked_role_check=False).status is Status.PASS
