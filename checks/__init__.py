@@ -5,6 +5,7 @@ from checks import (
     account_contacts,
     cis_monitoring,
     cloudtrail_enabled,
+    cloudtrail_logging_extras,
     cloudtrail_trail_settings,
     config_recording,
     ec2_guardrails,
@@ -42,6 +43,7 @@ MODULES = (
     iam_credentials,
     iam_policy_attachments,
     iam_server_certificates,
+    cloudtrail_logging_extras,
 )
 
 # The four headline checks first (the default baseline), then every module's checks in the order above.

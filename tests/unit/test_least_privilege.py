@@ -16,7 +16,8 @@ from sim.cloudformation import ACCOUNT_ID, REGION
 from tests.support.templates import AUDITOR_TEMPLATE, load, role_policies, role_statements
 
 # Where an operation's IAM action is not "<IAM prefix>:<operation>".
-IAM_ACTION_EXCEPTIONS = {("s3control", "GetPublicAccessBlock"): "s3:GetAccountPublicAccessBlock"}
+IAM_ACTION_EXCEPTIONS = {("s3control", "GetPublicAccessBlock"): "s3:GetAccountPublicAccessBlock",
+                         ("s3", "GetPublicAccessBlock"): "s3:GetBucketPublicAccessBlock"}
 # botocore service name -> IAM service prefix, where they differ.
 IAM_PREFIXES = {"s3control": "s3", "accessanalyzer": "access-analyzer", "resourcegroupstaggingapi": "tag"}
 
