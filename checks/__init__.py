@@ -11,6 +11,7 @@ from checks import (
     ec2_guardrails,
     ec2_imdsv2,
     iam_credentials,
+    iam_entities,
     iam_password_policy,
     iam_policy_attachments,
     iam_server_certificates,
@@ -44,6 +45,7 @@ MODULES = (
     iam_policy_attachments,
     iam_server_certificates,
     cloudtrail_logging_extras,
+    iam_entities,
 )
 
 # The four headline checks first (the default baseline), then every module's checks in the order above.

@@ -379,6 +379,28 @@ def make_region_compliant(region: str) -> None:
             ec2.revoke_security_group_ingress(GroupId=group["GroupId"], IpPermissions=group["IpPermissions"])
     close_admin_ports_in_network_acls(region)
     add_flow_logs(region)
+    run_instance(region, profile_role="app")
+
+
+def run_instance(region: str = REGION, *, profile_role: str | None = None, profile: str | None = None,
+                 tokens: str = "required") -> str:
+    """A running instance (IMDSv2 `tokens`), with an instance profile `profile` (default: "<role>-profile") holding
+    the role `profile_role` when given, or `profile` with no role; neither: no profile. Returns its id."""
+    extra: dict[str, Any] = {}
+    if profile_role or profile:
+        iam = client("iam")
+        name = profile or f"{profile_role}-profile"
+        if not any(p["InstanceProfileName"] == name for p in iam.list_instance_profiles()["InstanceProfiles"]):
+            iam.create_instance_profile(InstanceProfileName=name)
+            if profile_role:
+                trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                                 "Principal": {"Service": "ec2.amazonaws.com"}}]}
+                iam.create_role(RoleName=profile_role, AssumeRolePolicyDocument=json.dumps(trust))
+                iam.add_role_to_instance_profile(InstanceProfileName=name, RoleName=profile_role)
+        extra["IamInstanceProfile"] = {"Name": name}
+    return client("ec2", region_name=region).run_instances(
+        ImageId="ami-12c6146b", MinCount=1, MaxCount=1, MetadataOptions={"HttpTokens": tokens, "HttpEndpoint": "enabled"},
+        **extra)["Instances"][0]["InstanceId"]
 
 
 def make_fully_compliant(regions: tuple[str, ...] = (REGION,)) -> None:
@@ -392,6 +414,11 @@ def make_fully_compliant(regions: tuple[str, ...] = (REGION,)) -> None:
     put_public_access_block(region=home)
     client("iam").update_account_password_policy(MinimumPasswordLength=14, PasswordReusePrevention=24)
     attach_managed_policy("role", "support", "AWSSupportAccess")
+    iam = client("iam")  # a user with permissions only through its group (CIS 1.15)
+    iam.create_group(GroupName="operators")
+    iam.attach_group_policy(GroupName="operators", PolicyArn=ensure_aws_managed_policy("ReadOnlyAccess"))
+    iam.create_user(UserName="operator")
+    iam.add_user_to_group(GroupName="operators", UserName="operator")
     put_security_contact()
     add_cis_alarms(region=home)
     for region in regions:
