@@ -110,7 +110,8 @@ def test_a_member_covered_by_its_organization_trail_is_not_applicable_and_the_bu
 
 
 @pytest.mark.parametrize(("check", "operation"), [(LOGGING, "GetBucketLogging"), (PUBLIC, "GetPublicAccessBlock"),
-                                                  (PUBLIC, "GetBucketPolicyStatus")], ids=str)
+                                                  (PUBLIC, "GetBucketPolicyStatus")],
+                         ids=lambda v: getattr(v, "id", v))
 def test_a_refused_bucket_call_is_an_error(check, operation):
     create_trail("audit")
     session = answering({("s3", operation): error("AccessDenied", "not authorized", 403)})
