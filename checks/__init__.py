@@ -5,11 +5,13 @@ from checks import (
     account_contacts,
     cis_monitoring,
     cloudtrail_enabled,
+    cloudtrail_logging_extras,
     cloudtrail_trail_settings,
     config_recording,
     ec2_guardrails,
     ec2_imdsv2,
     iam_credentials,
+    iam_entities,
     iam_password_policy,
     iam_policy_attachments,
     iam_server_certificates,
@@ -42,6 +44,8 @@ MODULES = (
     iam_credentials,
     iam_policy_attachments,
     iam_server_certificates,
+    cloudtrail_logging_extras,
+    iam_entities,
 )
 
 # The four headline checks first (the default baseline), then every module's checks in the order above.

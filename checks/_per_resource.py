@@ -48,9 +48,12 @@ def tags_of(item: dict) -> dict[str, str]:
 class Listing:
     """One per-resource judgement: pages listed under the deadline, counts, and the failures kept (bounded)."""
 
-    def __init__(self, ctx: CheckContext, noun: str):
+    def __init__(self, ctx: CheckContext, noun: str, where: str | None = None):
         self.ctx = ctx
         self.noun = noun  # plural: "security groups"
+        self.where = f" in {ctx.region}" if where is None else where  # appended to messages ("" for IAM, global)
+        self._last_page_truncated = False
+        self._slowest_item_s = 0.0
         self.listed = 0
         self.judged_count = 0
         self.cut_short = False  # the deadline came before the listing (or the judging) was done
@@ -89,6 +92,51 @@ class Listing:
             self.listed += len(page)
             yield from page
 
+    def marker_pages(self, service: str, operation: str, key: str, **params: Any) -> Iterator[list[dict]]:
+        """`pages` for the APIs that page by MaxItems / Marker / IsTruncated (IAM: at most 1,000 items a page)."""
+        client = self.ctx.client(service)
+        clock = self.ctx.deadline.clock if self.ctx.deadline else None
+        slowest = 0.0
+        marker: str | None = None
+        while True:
+            if not self._time_left_for(slowest):
+                self.cut_short = self.more_unlisted = True
+                return
+            started = clock() if clock else 0.0
+            page = getattr(client, operation)(MaxItems=PAGE_SIZE, **params, **({"Marker": marker} if marker else {}))
+            if clock:
+                slowest = max(slowest, clock() - started)
+            self._last_page_truncated = bool(page.get("IsTruncated") and page.get("Marker"))
+            yield page.get(key) or []
+            if not self._last_page_truncated:
+                return
+            marker = page["Marker"]
+
+    def marker_items(self, service: str, operation: str, key: str, **params: Any) -> Iterator[dict]:
+        for page in self.marker_pages(service, operation, key, **params):
+            self.listed += len(page)
+            yield from page
+
+    def time_for_another(self) -> bool:
+        """Before a per-item call: whether the deadline leaves time for one more, as slow as the slowest so far
+        (`timed` measures them). When it does not, the listing is cut short (pages left unlisted if the last page
+        said more were coming)."""
+        if self._time_left_for(self._slowest_item_s):
+            return True
+        self.cut_short = True
+        self.more_unlisted = self.more_unlisted or self._last_page_truncated
+        return False
+
+    def timed(self, call: Any, *args: Any, **kwargs: Any) -> Any:
+        """call(*args, **kwargs), its duration noted for `time_for_another`."""
+        clock = self.ctx.deadline.clock if self.ctx.deadline else None
+        started = clock() if clock else 0.0
+        try:
+            return call(*args, **kwargs)
+        finally:
+            if clock:
+                self._slowest_item_s = max(self._slowest_item_s, clock() - started)
+
     def judged(self, count: int = 1) -> None:
         self.judged_count += count
 
@@ -123,7 +171,7 @@ class Listing:
         """FAIL if anything failed (whatever is left unjudged); else TIMEOUT if cut short; else NOT_APPLICABLE
         when there was nothing to judge and the check says so; else PASS. Messages get the region appended."""
         evidence = {**self.evidence(), **evidence}
-        where = f" in {self.ctx.region}"
+        where = self.where
         if self.failing_count:
             named = ", ".join(f"{f['arn']} ({f['why']})" for f in self.failing[:IN_MESSAGE])
             more = self.failing_count - min(IN_MESSAGE, len(self.failing))

@@ -57,15 +57,23 @@ class TrailAssessment:
     log_file_validation: bool
     kms_key_id: str | None
     log_group_arn: str | None
+    s3_bucket: str | None = None
     logging: bool | None = None  # None: not readable from this account (or not asked: single-region)
     management_reads: bool | None = None
     management_writes: bool | None = None
     management_narrowing: tuple[str, ...] = ()  # how selectors that record only some management events narrow
     selectors_empty: bool = False
+    # S3 object-level data events for all buckets (CIS 3.8 / 3.9); None: selectors not asked, or not readable
+    s3_data_reads: bool | None = None
+    s3_data_writes: bool | None = None
     cloudwatch_delivery_time: datetime.datetime | None = None
     notes: list[str] = field(default_factory=list)
     error: str | None = None
     error_code: str | None = None
+
+
+def account_partition(region: str) -> str:
+    return "aws-cn" if region.startswith("cn-") else "aws-us-gov" if region.startswith("us-gov-") else "aws"
 
 
 def coverage_of_classic(selectors: list[dict[str, Any]]) -> ManagementCoverage:
@@ -160,6 +168,7 @@ def _read_details(ctx: CheckContext, trail: TrailAssessment) -> None:
     if selectors is None:
         trail.notes.append("event selectors not readable from this member account; trusted to the organization")
         return
+    trail.s3_data_reads, trail.s3_data_writes = s3_data_events(selectors, account_partition(trail.home_region))
     coverage = coverage_of(selectors)
     trail.management_reads, trail.management_writes = coverage.reads, coverage.writes
     trail.management_narrowing = coverage.narrowing
@@ -178,6 +187,7 @@ def assess(ctx: CheckContext, trail: dict[str, Any]) -> TrailAssessment:
         log_file_validation=bool(trail.get("LogFileValidationEnabled")),
         kms_key_id=trail.get("KmsKeyId"),
         log_group_arn=trail.get("CloudWatchLogsLogGroupArn"),
+        s3_bucket=trail.get("S3BucketName"),
     )
     if assessment.multi_region:  # a single-region trail never qualifies: no need to ask about it
         _read_details(ctx, assessment)
@@ -209,6 +219,45 @@ def trails_homed_in_other_regions(ctx: CheckContext) -> list[TrailAssessment]:
 
     others = [r for r in ctx.audited_regions() if r != ctx.home_region]
     return [trail for trails in fan_out(in_region, others) for trail in trails]
+
+
+def s3_data_events(selectors: dict[str, Any], partition: str = "aws") -> tuple[bool, bool]:
+    """(reads, writes): whether the selectors record S3 object-level read / write data events for all current
+    and future buckets. Classic: a DataResource of Type AWS::S3::Object with Values arn:PARTITION:s3 or
+    arn:PARTITION:s3::: and ReadWriteType All / ReadOnly / WriteOnly. Advanced: eventCategory Equals Data and
+    resources.type Equals AWS::S3::Object, narrowed by nothing but readOnly."""
+    reads = writes = False
+    advanced = selectors.get("AdvancedEventSelectors") or []
+    if advanced:
+        for selector in advanced:
+            fields = {f["Field"]: f for f in selector.get("FieldSelectors", [])}
+            if fields.get("eventCategory", {}).get("Equals") != ["Data"]:
+                continue
+            kind = fields.get("resources.type", {})
+            if kind.get("Equals") != ["AWS::S3::Object"] or set(kind) - {"Field", "Equals"}:
+                continue
+            if any(name not in ("eventCategory", "resources.type", "readOnly") for name in fields):
+                continue  # narrowed to some buckets, objects, names, users...
+            allowed = {"true", "false"}
+            read_only = fields.get("readOnly")
+            if read_only is not None:
+                if "Equals" in read_only:
+                    allowed &= {v.lower() for v in read_only["Equals"]}
+                if "NotEquals" in read_only:
+                    allowed -= {v.lower() for v in read_only["NotEquals"]}
+                if set(read_only) - {"Field", "Equals", "NotEquals"}:
+                    allowed = set()
+            reads = reads or "true" in allowed
+            writes = writes or "false" in allowed
+        return reads, writes
+    all_buckets = {f"arn:{partition}:s3", f"arn:{partition}:s3:::"}
+    for selector in selectors.get("EventSelectors") or []:
+        for resource in selector.get("DataResources") or []:
+            if resource.get("Type") == "AWS::S3::Object" and all_buckets & set(resource.get("Values") or []):
+                kind = selector.get("ReadWriteType", "All")
+                reads = reads or kind in ("All", "ReadOnly")
+                writes = writes or kind in ("All", "WriteOnly")
+    return reads, writes
 
 
 def problems_of(trail: TrailAssessment, read_write_type: str = "All", organization_trail_suffices: bool = True

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+import json
 import os
 import weakref
 from typing import Any
@@ -33,6 +34,9 @@ ALL_MANAGEMENT_EVENTS = [{"ReadWriteType": "All", "IncludeManagementEvents": Tru
 ADVANCED_ALL_MANAGEMENT = [
     {"Name": "Management events", "FieldSelectors": [{"Field": "eventCategory", "Equals": ["Management"]}]}
 ]
+# All management events, and S3 object-level data events (reads and writes) for all buckets (CIS 3.8, 3.9).
+ALL_MANAGEMENT_AND_S3_DATA_EVENTS = [{"ReadWriteType": "All", "IncludeManagementEvents": True,
+                                      "DataResources": [{"Type": "AWS::S3::Object", "Values": ["arn:aws:s3"]}]}]
 ALL_BLOCKED = {
     "BlockPublicAcls": True,
     "IgnorePublicAcls": True,
@@ -87,6 +91,25 @@ def create_trail(
 
             moto_gaps.deliver_to_cloudwatch(arn)
     return arn
+
+
+def harden_trail_bucket(bucket: str, region: str = REGION, *, access_logging: bool = True,
+                        block_public_access: bool = True) -> None:
+    """Server access logging (to a log bucket of its own) and all four Block Public Access settings on a trail's
+    bucket (CIS 3.4 / CloudTrail.7, CloudTrail.6)."""
+    s3 = client("s3", region_name=region)
+    if access_logging:
+        target = f"{bucket}-access-logs"
+        create_bucket(target, region)
+        # S3 User Guide, "Enabling Amazon S3 server access logging": the target bucket's policy lets the
+        # logging service principal write to it.
+        s3.put_bucket_policy(Bucket=target, Policy=json.dumps({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"Service": "logging.s3.amazonaws.com"}, "Action": "s3:PutObject",
+            "Resource": f"arn:aws:s3:::{target}/*"}]}))
+        s3.put_bucket_logging(Bucket=bucket, BucketLoggingStatus={
+            "LoggingEnabled": {"TargetBucket": target, "TargetPrefix": f"{bucket}/"}})
+    if block_public_access:
+        s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration=ALL_BLOCKED)
 
 
 def set_root_mfa(enabled: bool = True, account_id: str = ACCOUNT_ID) -> None:
@@ -365,17 +388,46 @@ def make_region_compliant(region: str) -> None:
             ec2.revoke_security_group_ingress(GroupId=group["GroupId"], IpPermissions=group["IpPermissions"])
     close_admin_ports_in_network_acls(region)
     add_flow_logs(region)
+    run_instance(region, profile_role="app")
+
+
+def run_instance(region: str = REGION, *, profile_role: str | None = None, profile: str | None = None,
+                 tokens: str = "required") -> str:
+    """A running instance (IMDSv2 `tokens`), with an instance profile `profile` (default: "<role>-profile") holding
+    the role `profile_role` when given, or `profile` with no role; neither: no profile. Returns its id."""
+    extra: dict[str, Any] = {}
+    if profile_role or profile:
+        iam = client("iam")
+        name = profile or f"{profile_role}-profile"
+        if not any(p["InstanceProfileName"] == name for p in iam.list_instance_profiles()["InstanceProfiles"]):
+            iam.create_instance_profile(InstanceProfileName=name)
+            if profile_role:
+                trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                                 "Principal": {"Service": "ec2.amazonaws.com"}}]}
+                iam.create_role(RoleName=profile_role, AssumeRolePolicyDocument=json.dumps(trust))
+                iam.add_role_to_instance_profile(InstanceProfileName=name, RoleName=profile_role)
+        extra["IamInstanceProfile"] = {"Name": name}
+    return client("ec2", region_name=region).run_instances(
+        ImageId="ami-12c6146b", MinCount=1, MaxCount=1, MetadataOptions={"HttpTokens": tokens, "HttpEndpoint": "enabled"},
+        **extra)["Instances"][0]["InstanceId"]
 
 
 def make_fully_compliant(regions: tuple[str, ...] = (REGION,)) -> None:
     """Everything the whole catalogue asks for, in the given regions (the first is home)."""
     home = regions[0]
     create_trail(region=home, log_group=TRAIL_LOG_GROUP, log_file_validation=True,
-                 kms_key_id=f"arn:aws:kms:{home}:{ACCOUNT_ID}:key/1234abcd-12ab-34cd-56ef-1234567890ab")
+                 kms_key_id=f"arn:aws:kms:{home}:{ACCOUNT_ID}:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+                 event_selectors=ALL_MANAGEMENT_AND_S3_DATA_EVENTS)
+    harden_trail_bucket(f"audit-trail-logs-{home}", home)
     set_root_mfa(True)
     put_public_access_block(region=home)
     client("iam").update_account_password_policy(MinimumPasswordLength=14, PasswordReusePrevention=24)
     attach_managed_policy("role", "support", "AWSSupportAccess")
+    iam = client("iam")  # a user with permissions only through its group (CIS 1.15)
+    iam.create_group(GroupName="operators")
+    iam.attach_group_policy(GroupName="operators", PolicyArn=ensure_aws_managed_policy("ReadOnlyAccess"))
+    iam.create_user(UserName="operator")
+    iam.add_user_to_group(GroupName="operators", UserName="operator")
     put_security_contact()
     add_cis_alarms(region=home)
     for region in regions:
