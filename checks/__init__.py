@@ -17,6 +17,7 @@ from checks import (
     regional_services,
     root_account,
     s3_account_public_access_block,
+    s3_buckets,
     security_groups,
     template_iam_actions,
     vpc_flow_logs,
@@ -42,6 +43,7 @@ MODULES = (
     iam_credentials,
     iam_policy_attachments,
     iam_server_certificates,
+    s3_buckets,
 )
 
 # The four headline checks first (the default baseline), then every module's checks in the order above.
