@@ -19,6 +19,7 @@ from checks import (
     regional_services,
     root_account,
     s3_account_public_access_block,
+    s3_buckets,
     security_groups,
     template_iam_actions,
     vpc_flow_logs,
@@ -46,6 +47,7 @@ MODULES = (
     iam_server_certificates,
     cloudtrail_logging_extras,
     iam_entities,
+    s3_buckets,
 )
 
 # The four headline checks first (the default baseline), then every module's checks in the order above.

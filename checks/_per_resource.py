@@ -167,11 +167,12 @@ class Listing:
         return named + ((f"(and {rest:,} more not named)",) if rest else ())
 
     def result(self, *, passed_message: str, failing_message: str, not_applicable_message: str | None = None,
-               **evidence: Any) -> Result:
+               where: str | None = None, **evidence: Any) -> Result:
         """FAIL if anything failed (whatever is left unjudged); else TIMEOUT if cut short; else NOT_APPLICABLE
-        when there was nothing to judge and the check says so; else PASS. Messages get the region appended."""
+        when there was nothing to judge and the check says so; else PASS. Messages get `where` appended (default:
+        the region; account-wide resources such as S3 buckets say so instead)."""
         evidence = {**self.evidence(), **evidence}
-        where = self.where
+        where = self.where if where is None else where  # the listing's, unless this result says otherwise
         if self.failing_count:
             named = ", ".join(f"{f['arn']} ({f['why']})" for f in self.failing[:IN_MESSAGE])
             more = self.failing_count - min(IN_MESSAGE, len(self.failing))

@@ -10,6 +10,20 @@ from preflight.registry import check
 SETTINGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
 
 
+def account_block(ctx: CheckContext) -> dict[str, bool] | None:
+    """The account's four Block Public Access settings (S3 Control GetPublicAccessBlock), None when the account has
+    no configuration; one call per audit, shared with the bucket checks (checks/s3_buckets.py)."""
+    def fetch() -> dict[str, bool] | None:
+        try:
+            response = ctx.client("s3control").get_public_access_block(AccountId=ctx.account_id)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "NoSuchPublicAccessBlockConfiguration":
+                return None
+            raise
+        return {name: bool(response["PublicAccessBlockConfiguration"].get(name)) for name in SETTINGS}
+    return ctx.remember(("s3-account-public-access-block", ctx.account_id), fetch)
+
+
 @check(CheckMeta(
     id="s3-account-level-public-access-blocks",
     title="S3 Block Public Access is on at the account level, all four settings",
@@ -34,13 +48,9 @@ def s3_account_level_public_access_blocks(ctx: CheckContext) -> Result:
     (https://docs.aws.amazon.com/config/latest/developerguide/s3-account-level-public-access-blocks-periodic.html),
     behind Security Hub S3.1 and CIS 2.1.4.
     """
-    try:
-        response = ctx.client("s3control").get_public_access_block(AccountId=ctx.account_id)
-    except ClientError as error:
-        if error.response.get("Error", {}).get("Code") == "NoSuchPublicAccessBlockConfiguration":
-            return failed("The account has no S3 Block Public Access configuration.", settings=None)
-        raise
-    settings = {name: bool(response["PublicAccessBlockConfiguration"].get(name)) for name in SETTINGS}
+    settings = account_block(ctx)
+    if settings is None:
+        return failed("The account has no S3 Block Public Access configuration.", settings=None)
     off = [name for name, on in settings.items() if not on]
     if off:
         return failed(f"S3 Block Public Access is off at the account level for {', '.join(off)}.", settings=settings)

@@ -53,6 +53,29 @@ def create_bucket(name: str, region: str = REGION) -> None:
         s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": region})
 
 
+def tls_only_policy(name: str, extra_statements: tuple[dict[str, Any], ...] = ()) -> str:
+    """A bucket policy denying every request with aws:SecureTransport false (CIS 2.1.1, Security Hub S3.5)."""
+    import json
+
+    deny = {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+            "Resource": [f"arn:aws:s3:::{name}", f"arn:aws:s3:::{name}/*"],
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
+    return json.dumps({"Version": "2012-10-17", "Statement": [deny, *extra_statements]})
+
+
+def harden_bucket(name: str, *, mfa_delete: bool = True) -> None:
+    """What the bucket checks ask of a bucket: a TLS-only policy, the four bucket-level Block Public Access
+    settings, versioning with MFA delete (modelled in sim.moto_gaps: only the root user's MFA device turns it on)."""
+    from sim import moto_gaps
+
+    s3 = client("s3")
+    s3.put_bucket_policy(Bucket=name, Policy=tls_only_policy(name))
+    s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration=dict(ALL_BLOCKED))
+    s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+    if mfa_delete:
+        moto_gaps.mfa_delete.add(name)
+
+
 def create_trail(
     name: str = "audit",
     *,
@@ -433,6 +456,8 @@ def make_fully_compliant(regions: tuple[str, ...] = (REGION,)) -> None:
     for region in regions:
         start_config_recorder(region=region)
         make_region_compliant(region)
+    for bucket in client("s3").list_buckets()["Buckets"]:
+        harden_bucket(bucket["Name"])
 
 
 def put_metric_filter(name: str, pattern: str, *, region: str = REGION, log_group: str = TRAIL_LOG_GROUP) -> None:

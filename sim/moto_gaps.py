@@ -35,6 +35,13 @@ stand-in in the project with the AWS document that justifies it.
   (AWS Config API Reference, ConfigurationRecorderStatus); moto leaves it PENDING for ever. The simulation
   treats the first delivery as done at once (`patch_backends()`); `sim.account.start_config_recorder
   (delivered=False)` keeps one PENDING.
+- ListBuckets answers at most MaxBuckets buckets, in name order, with a ContinuationToken for the rest, and each
+  bucket's BucketRegion (S3 API Reference, ListBuckets: MaxBuckets, ContinuationToken, Bucket.BucketRegion); moto
+  cuts the list at MaxBuckets with no token (the rest cannot be had) and gives no region. `patch_backends()`
+  answers as AWS does, in moto's S3 responses.
+- GetBucketVersioning's MFADelete: AWS returns it once a bucket has been configured with MFA delete (S3 API
+  Reference, GetBucketVersioning; enabling it needs the root user's MFA device, S3 User Guide, "Configuring MFA
+  delete"); moto never does. `mfa_delete` holds the buckets with MFA delete enabled.
 `install()` (client-side answers and backend patches) must run before any botocore session is created.
 """
 from __future__ import annotations
@@ -57,6 +64,7 @@ DEFAULT_ENABLED_REGIONS = frozenset({
 })
 cloudwatch_deliveries: dict[str, datetime.datetime] = {}  # trail name or ARN -> last delivery
 snapshot_block_public_access: dict[str, str] = {}  # region -> State (block-all-sharing, block-new-sharing)
+mfa_delete: set[str] = set()  # buckets whose versioning has MFA delete enabled
 roles_must_exist = False  # AssumeRole refuses a role missing from its account's IAM, as AWS does
 _installed = False
 
@@ -132,6 +140,17 @@ def _snapshot_block_public_access(model, context, **_):
     return AWSResponse("https://ec2.local", 200, {}, None), {"State": state, "ManagedBy": "account"}
 
 
+def _remember_bucket(params, model, context, **_):
+    if model.service_model.service_name == "s3" and model.name == "GetBucketVersioning":
+        context["preflight_bucket"] = params.get("Bucket")
+
+
+def _add_mfa_delete(model, parsed, context, **_):
+    if model.service_model.service_name == "s3" and model.name == "GetBucketVersioning" and isinstance(parsed, dict):
+        if context.get("preflight_bucket") in mfa_delete:
+            parsed["MFADelete"] = "Enabled"
+
+
 def _list_analyzers(model, context, **_):
     if model.service_model.service_name != "accessanalyzer" or model.name != "ListAnalyzers":
         return None
@@ -163,6 +182,7 @@ def patch_backends() -> None:
     config_compliance.patch_responses()
     security_hub_findings.patch_responses()
     _credential_report_generated_time()
+    _list_buckets_as_aws_does()
     _backends_patched = True
 
 
@@ -223,6 +243,33 @@ def _credential_report_generated_time() -> None:
     IamResponse.get_credential_report = get_credential_report
 
 
+def _list_buckets_as_aws_does() -> None:
+    from moto.core.responses import ActionResult
+    from moto.s3.responses import S3Response
+
+    def all_buckets(self):  # type: ignore[no-untyped-def]
+        self.data["Action"] = "ListAllMyBuckets"
+        self._authenticate_and_authorize_s3_action()
+        prefix, region = self._get_param("prefix"), self._get_param("bucket-region")
+        size, after = int(self._get_param("max-buckets") or 10000), self._get_param("continuation-token")
+        buckets = sorted(self.backend.list_buckets(prefix=prefix, bucket_region=region, max_buckets=None),
+                         key=lambda b: b.name)
+        if after:
+            buckets = [b for b in buckets if b.name > after]
+        page = buckets[:size]
+        result: dict = {"Owner": {"ID": "bcaf1ffd86f41161ca5fb16fd081034f", "DisplayName": "webfile"},
+                        "Buckets": [{"Name": b.name, "CreationDate": b.creation_date_ISO8601,
+                                     "BucketRegion": b.region_name} for b in page]}
+        if len(buckets) > size:
+            result["ContinuationToken"] = page[-1].name
+        if prefix:
+            result["Prefix"] = prefix
+        self.data["Action"] = "ListBuckets"
+        return self.serialized(ActionResult(result))
+
+    S3Response.all_buckets = all_buckets
+
+
 def install() -> None:
     patch_backends()
     install_client_answers()
@@ -240,6 +287,8 @@ def install_client_answers() -> None:
         botocore.handlers.BUILTIN_HANDLERS.append(("before-call.*.*", _remember_page))
         botocore.handlers.BUILTIN_HANDLERS.append(("before-call.*.*", _snapshot_block_public_access))
         botocore.handlers.BUILTIN_HANDLERS.append(("after-call.*.*", _page_as_aws_does))
+        botocore.handlers.BUILTIN_HANDLERS.append(("before-parameter-build.s3.GetBucketVersioning", _remember_bucket))
+        botocore.handlers.BUILTIN_HANDLERS.append(("after-call.s3.GetBucketVersioning", _add_mfa_delete))
         _installed = True
 
 
@@ -256,7 +305,7 @@ def deliver_to_cloudwatch(trail_name_or_arn: str, when: datetime.datetime | None
 
 def snapshot() -> dict:
     """The client-side answers as JSON-able data, for an auditor in another process (`restore` there)."""
-    return {"analyzers": analyzers, "opted_in": sorted(opted_in), "snapshot_block_public_access": snapshot_block_public_access,
+    return {"analyzers": analyzers, "opted_in": sorted(opted_in), "mfa_delete": sorted(mfa_delete), "snapshot_block_public_access": snapshot_block_public_access,
             "cloudwatch_deliveries": {k: v.isoformat() for k, v in cloudwatch_deliveries.items()}}
 
 
@@ -264,6 +313,7 @@ def restore(state: dict) -> None:
     reset()
     analyzers.update(state["analyzers"])
     opted_in.update(state["opted_in"])
+    mfa_delete.update(state.get("mfa_delete", ()))
     snapshot_block_public_access.update(state.get("snapshot_block_public_access", {}))
     cloudwatch_deliveries.update({k: datetime.datetime.fromisoformat(v)
                                   for k, v in state["cloudwatch_deliveries"].items()})
@@ -274,6 +324,7 @@ def reset() -> None:
     roles_must_exist = False
     analyzers.clear()
     opted_in.clear()
+    mfa_delete.clear()
     config_compliance.reset()
     cloudwatch_deliveries.clear()
     snapshot_block_public_access.clear()

@@ -21,8 +21,11 @@ def audit_recording_calls(regions, *, compliant: bool = True, checks=tuple(c.id 
     calls: Counter = Counter()
 
     def record(model, params, context, **_):
+        # S3 names the bucket in the host, not the body: GetBucketPolicy on two buckets is two different calls
+        bucket = (context.get("s3_redirect") or {}).get("bucket") or ""
         calls[(model.service_model.service_name, model.name, context.get("client_region"),
-               json.dumps(params.get("body") or params.get("query_string") or "", default=str, sort_keys=True))] += 1
+               json.dumps(params.get("body") or params.get("query_string") or "", default=str, sort_keys=True)
+               + bucket)] += 1
 
     session.events.register_first("before-call.*.*", record)
     policy = baseline.parse({"checks": list(checks), "regions": regions}, default_registry(), source="t")

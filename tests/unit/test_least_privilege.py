@@ -11,13 +11,14 @@ from preflight.aws.access import AwsAccess, new_session
 from preflight.context import CheckContext
 from preflight.policy import Regions, RegionsKind, Selection
 from preflight.runner import ENGINE_IAM_ACTIONS, audited_regions
-from sim.account import create_trail, make_fully_compliant
+from sim.account import create_bucket, create_trail, make_fully_compliant
 from sim.cloudformation import ACCOUNT_ID, REGION
 from tests.support.templates import AUDITOR_TEMPLATE, load, role_policies, role_statements
 
 # Where an operation's IAM action is not "<IAM prefix>:<operation>".
 IAM_ACTION_EXCEPTIONS = {("s3control", "GetPublicAccessBlock"): "s3:GetAccountPublicAccessBlock",
-                         ("s3", "GetPublicAccessBlock"): "s3:GetBucketPublicAccessBlock"}
+                         ("s3", "GetPublicAccessBlock"): "s3:GetBucketPublicAccessBlock",
+                         ("s3", "ListBuckets"): "s3:ListAllMyBuckets"}
 # botocore service name -> IAM service prefix, where they differ.
 IAM_PREFIXES = {"s3control": "s3", "accessanalyzer": "access-analyzer", "resourcegroupstaggingapi": "tag"}
 
@@ -56,10 +57,23 @@ class CallRecorder:
         return self.actions
 
 
+def public_bucket() -> None:
+    """Account-level Block Public Access off and a bucket whose policy lets anyone read and write: the bucket
+    checks' per-bucket public-access calls (and the failing buckets' tags)."""
+    import json
+
+    boto3.client("s3control").delete_public_access_block(AccountId=ACCOUNT_ID)
+    create_bucket("public-site")
+    boto3.client("s3").put_bucket_policy(Bucket="public-site", Policy=json.dumps({"Statement": [
+        {"Effect": "Allow", "Principal": "*", "Action": ["s3:GetObject", "s3:PutObject"],
+         "Resource": "arn:aws:s3:::public-site/*"}]}))
+
+
 def test_each_check_calls_exactly_the_actions_it_declares():
-    # The account grows from empty to fully compliant to one with a shadow trail; every path's calls count.
+    # The account grows from empty to fully compliant to one with a shadow trail, then a public bucket; every
+    # path's calls count.
     called = {check.id: set() for check in ALL_CHECKS}
-    for grow in (lambda: None, make_fully_compliant, lambda: create_trail("global", region="eu-west-1")):
+    for grow in (lambda: None, make_fully_compliant, lambda: create_trail("global", region="eu-west-1"), public_bucket):
         grow()
         recorder = CallRecorder()
         for check in ALL_CHECKS:
