@@ -9,11 +9,14 @@ from checks import (
     config_recording,
     ec2_guardrails,
     ec2_imdsv2,
+    efs_file_systems,
     iam_credentials,
     iam_password_policy,
     iam_policy_attachments,
     iam_server_certificates,
+    kms_keys,
     network_acls,
+    rds_instances,
     regional_services,
     root_account,
     s3_account_public_access_block,
@@ -42,6 +45,9 @@ MODULES = (
     iam_credentials,
     iam_policy_attachments,
     iam_server_certificates,
+    rds_instances,
+    efs_file_systems,
+    kms_keys,
 )
 
 # The four headline checks first (the default baseline), then every module's checks in the order above.

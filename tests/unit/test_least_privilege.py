@@ -18,7 +18,7 @@ from tests.support.templates import AUDITOR_TEMPLATE, load, role_policies, role_
 # Where an operation's IAM action is not "<IAM prefix>:<operation>".
 IAM_ACTION_EXCEPTIONS = {("s3control", "GetPublicAccessBlock"): "s3:GetAccountPublicAccessBlock"}
 # botocore service name -> IAM service prefix, where they differ.
-IAM_PREFIXES = {"s3control": "s3", "accessanalyzer": "access-analyzer", "resourcegroupstaggingapi": "tag"}
+IAM_PREFIXES = {"s3control": "s3", "efs": "elasticfilesystem", "accessanalyzer": "access-analyzer", "resourcegroupstaggingapi": "tag"}
 
 
 def iam_action(service: str, operation: str) -> str:
