@@ -67,6 +67,7 @@ class Listing:
         self.failing_count = 0
         self.total: int | None = None  # when the number to judge is known up front (e.g. VPCs)
         self._slowest_call = 0.0
+        self.more_pages = False
 
     def _time_left_for(self, slowest_page_s: float) -> bool:
         deadline = self.ctx.deadline
@@ -90,8 +91,9 @@ class Listing:
             if clock:
                 slowest = max(slowest, clock() - started)
             items = page.get(key) or []
-            yield items
             token = page.get(token_out)
+            self.more_pages = bool(token)  # for a caller that stops mid-page: were pages left?
+            yield items
             if not token:
                 return
 

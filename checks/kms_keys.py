@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from checks._per_resource import Listing
 from preflight.context import CheckContext
-from preflight.model import CheckMeta, Controls, Result, Scope, Severity
+from preflight.model import CheckMeta, Controls, Result, Scope, Severity, not_applicable
 from preflight.registry import check
 
 PAGE_SIZE = 1000  # Limit: ListKeys accepts 1-1,000 (KMS API Reference)
@@ -33,8 +33,8 @@ def cmk_backing_key_rotation_enabled(ctx: CheckContext) -> Result:
     """FAIL when a customer managed key (KeyManager CUSTOMER) with KeySpec SYMMETRIC_DEFAULT, Origin AWS_KMS and
     KeyState Enabled has KeyRotationEnabled false (CIS v3.0.0 and v5.0.0 3.6; Security Hub KMS.4, AWS Config rule
     cmk-backing-key-rotation-enabled). AWS managed keys, asymmetric and HMAC keys, imported and custom key store
-    keys, and keys disabled or pending deletion are out of scope (judged, never failing). PASS when every key in
-    scope rotates; NOT_APPLICABLE when the region has no key; TIMEOUT ("judged N of M keys") when the deadline
+    keys, and keys disabled or pending deletion are out of scope (counted as judged, never failing). PASS when
+    every key in scope rotates; NOT_APPLICABLE when the region has no key in scope; TIMEOUT ("judged N of M keys") when the deadline
     comes before every key is described (DescribeKey and GetKeyRotationStatus are one call per key, each made
     only while the deadline leaves time for the slowest so far) with nothing found; ERROR when ListKeys,
     DescribeKey or GetKeyRotationStatus is refused. ListKeys returns no tags, so failing keys carry none: a tag
@@ -46,11 +46,10 @@ def cmk_backing_key_rotation_enabled(ctx: CheckContext) -> Result:
     """
     listing = Listing(ctx, "keys")
     paging = ("Limit", PAGE_SIZE, "Marker", "NextMarker")
+    in_scope_count = 0
     for page in listing.pages("kms", "list_keys", "Keys", paging=paging):
         listing.listed += len(page)
         for entry in page:
-            if listing.cut_short:
-                break
             described = listing.call("kms", "describe_key", KeyId=entry["KeyId"])
             if described is None:
                 break
@@ -61,11 +60,16 @@ def cmk_backing_key_rotation_enabled(ctx: CheckContext) -> Result:
             status = listing.call("kms", "get_key_rotation_status", KeyId=entry["KeyId"])
             if status is None:
                 break
+            in_scope_count += 1
             listing.judged()
             if status.get("KeyRotationEnabled") is not True:
                 listing.fail(key.get("Arn") or entry["KeyArn"], "rotation off")
         if listing.cut_short:
+            listing.more_unlisted = listing.more_pages
             break
+    if listing.judged_count and not in_scope_count and not listing.cut_short:
+        return not_applicable(f"None of {listing.judged_count:,} keys in {ctx.region} is a customer managed, "
+                              "enabled symmetric key with KMS key material.", **listing.evidence())
     return listing.result(passed_message="All customer managed symmetric keys rotate ({count} keys judged)",
                           failing_message="are customer managed symmetric keys without automatic rotation",
                           not_applicable_message="There are no KMS keys")
