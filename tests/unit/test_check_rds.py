@@ -53,7 +53,8 @@ def test_no_instances_is_not_applicable(run_check):
         assert run_check(check).status is Status.NOT_APPLICABLE, check.id
 
 
-@pytest.mark.parametrize("check, operation", [(ENCRYPTED, "DescribeDBInstances"), (CLUSTER, "DescribeDBClusters")])
+@pytest.mark.parametrize("check, operation", [*((c, "DescribeDBInstances") for c in INSTANCE_CHECKS),
+                                              (CLUSTER, "DescribeDBClusters")])
 def test_access_denied_is_an_error(check, operation):
     session = stubs.answering({("rds", operation): stubs.error("AccessDenied", "not authorized", 403)})
     [finding] = audit([check], session=session)
@@ -141,3 +142,11 @@ def test_a_cluster_deadline_with_nothing_failing_is_a_timeout(monkeypatch):
     slow_calls(session, "rds", "DescribeDBClusters", 2, clock)
     result = CLUSTER.run(context(session, Deadline(50.0, lambda: clock[0])))
     assert result.status is Status.TIMEOUT and "judged 2 of 2+ DB clusters" in result.message
+
+
+def test_a_cluster_exemption_by_arn_or_by_tag():
+    arn = create_db_cluster("legacy", tags={"availability": "single-az-accepted"})
+    assert audit([CLUSTER], resource=arn)[0].status is Status.EXEMPT
+    assert audit([CLUSTER], tag=("availability", "single-az-accepted"))[0].status is Status.EXEMPT
+    create_db_cluster("new")
+    assert audit([CLUSTER], tag=("availability", "single-az-accepted"))[0].status is Status.FAIL
