@@ -10,12 +10,15 @@ from checks import (
     config_recording,
     ec2_guardrails,
     ec2_imdsv2,
+    efs_file_systems,
     iam_credentials,
     iam_entities,
     iam_password_policy,
     iam_policy_attachments,
     iam_server_certificates,
+    kms_keys,
     network_acls,
+    rds_instances,
     regional_services,
     root_account,
     s3_account_public_access_block,
@@ -48,6 +51,9 @@ MODULES = (
     cloudtrail_logging_extras,
     iam_entities,
     s3_buckets,
+    rds_instances,
+    efs_file_systems,
+    kms_keys,
 )
 
 # The four headline checks first (the default baseline), then every module's checks in the order above.

@@ -14,6 +14,9 @@ arrives, under the audit's deadline, keeping only what fails.
   it. A listing cut short is never a PASS: `result()` is TIMEOUT, "judged N of M security groups" (M is what
   was listed; "M+" when pages were left unlisted), unless a violation was already found: that is a FAIL
   whatever is left unjudged.
+- Other services page differently (RDS MaxRecords / Marker, EFS MaxItems / NextMarker, KMS Limit / NextMarker):
+  `pages(..., paging=(size parameter, size, token parameter, token in the answer))`. Per-item calls (a KMS
+  key's DescribeKey) go through `call()`, which looks at the deadline the same way.
 - Failing resources are named by ARN: the first `IN_MESSAGE` in the message, up to `MAX_NAMED` in the evidence
   and in `Result.resources` (what resource exemptions match). When more fail, `resources` ends with a
   "(and N more not named)" entry, which no ARN pattern matches, so an exemption naming the listed ARNs cannot
@@ -32,6 +35,10 @@ PAGE_SIZE = 1000  # MaxResults: DescribeSecurityGroups, DescribeNetworkAcls, Des
 MAX_NAMED = 100  # failing resources named in the evidence and in Result.resources
 IN_MESSAGE = 3  # failing resources named in the message
 DEADLINE_MARGIN_S = 0.25  # time kept back at the deadline, beyond the slowest page so far
+
+# How a listing pages: (page-size parameter, page size, token parameter, token in the answer). EC2's is the
+# default; RDS: ("MaxRecords", 100, "Marker", "Marker"), EFS: ("MaxItems", 100, "Marker", "NextMarker").
+Paging = tuple[str, int, str, str]
 
 
 def arn(ctx: CheckContext, kind: str, resource_id: str, owner: str | None = None) -> str:
@@ -62,13 +69,18 @@ class Listing:
         self.resource_tags: dict[str, dict[str, str]] = {}
         self.failing_count = 0
         self.total: int | None = None  # when the number to judge is known up front (e.g. VPCs)
+        self._slowest_call = 0.0
+        self.more_pages = False
 
     def _time_left_for(self, slowest_page_s: float) -> bool:
         deadline = self.ctx.deadline
         return deadline is None or deadline.remaining() > slowest_page_s + DEADLINE_MARGIN_S
 
-    def pages(self, service: str, operation: str, key: str, **params: Any) -> Iterator[list[dict]]:
-        """Each page's items; stops (setting cut_short) when the deadline leaves no time for another page."""
+    def pages(self, service: str, operation: str, key: str, *, paging: Paging | None = None,
+              **params: Any) -> Iterator[list[dict]]:
+        """Each page's items; stops (setting cut_short) when the deadline leaves no time for another page.
+        `paging`: how the operation names its page size and tokens (default EC2's MaxResults / NextToken)."""
+        size_param, size, token_in, token_out = paging or ("MaxResults", PAGE_SIZE, "NextToken", "NextToken")
         client = self.ctx.client(service)
         clock = self.ctx.deadline.clock if self.ctx.deadline else None
         slowest = 0.0
@@ -78,14 +90,28 @@ class Listing:
                 self.cut_short = self.more_unlisted = True
                 return
             started = clock() if clock else 0.0
-            page = getattr(client, operation)(MaxResults=PAGE_SIZE, **params, **({"NextToken": token} if token else {}))
+            page = getattr(client, operation)(**{size_param: size}, **params, **({token_in: token} if token else {}))
             if clock:
                 slowest = max(slowest, clock() - started)
             items = page.get(key) or []
+            token = page.get(token_out)
+            self.more_pages = bool(token)  # for a caller that stops mid-page: were pages left?
             yield items
-            token = page.get("NextToken")
             if not token:
                 return
+
+    def call(self, service: str, operation: str, **params: Any) -> dict | None:
+        """One per-item call (e.g. a key's rotation status) if the deadline leaves time for the slowest such
+        call so far; None (setting cut_short) when it does not."""
+        if not self._time_left_for(self._slowest_call):
+            self.cut_short = True
+            return None
+        clock = self.ctx.deadline.clock if self.ctx.deadline else None
+        started = clock() if clock else 0.0
+        answer = getattr(self.ctx.client(service), operation)(**params)
+        if clock:
+            self._slowest_call = max(self._slowest_call, clock() - started)
+        return answer
 
     def items(self, service: str, operation: str, key: str, **params: Any) -> Iterator[dict]:
         for page in self.pages(service, operation, key, **params):

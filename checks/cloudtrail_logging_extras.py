@@ -87,7 +87,7 @@ def _no_access_logging(ctx: CheckContext, bucket: str) -> str | None:
     id="cloudtrail-s3-bucket-access-logging",
     title="The S3 bucket of every CloudTrail trail has server access logging on",
     severity=Severity.LOW,
-    controls=Controls(cis_aws_v3="3.4", security_hub="CloudTrail.7"),
+    controls=Controls(cis_aws_v3="3.4", security_hub="CloudTrail.7", cis_aws_v5="3.4"),
     remediation="Turn on server access logging for the trail bucket, to a separate log bucket: aws s3api "
                 "put-bucket-logging --bucket TRAIL_BUCKET --bucket-logging-status "
                 "'{\"LoggingEnabled\":{\"TargetBucket\":\"LOG_BUCKET\",\"TargetPrefix\":\"TRAIL_BUCKET/\"}}'",
@@ -223,7 +223,7 @@ def _data_events_check(kind: str, control: str, cis: str, run_name: str) -> Any:
         id=f"cloudtrail-all-{kind}-s3-data-event-check",
         title=f"A multi-region trail logs S3 object-level {kind} data events for all buckets",
         severity=Severity.MEDIUM,
-        controls=Controls(cis_aws_v3=cis, security_hub=control),
+        controls=Controls(cis_aws_v3=cis, security_hub=control, cis_aws_v5=cis),  # v5 kept 3.8 and 3.9
         remediation=f"Log S3 {kind} data events for all buckets on a multi-region trail: aws cloudtrail "
                     "put-event-selectors --trail-name TRAIL --advanced-event-selectors "
                     "'[{\"FieldSelectors\":[{\"Field\":\"eventCategory\",\"Equals\":[\"Data\"]},"

@@ -24,7 +24,7 @@ def _names(items: list[str]) -> str:
     id="iam-user-no-policies-check",
     title="No IAM user has a policy of its own (permissions come through groups or roles)",
     severity=Severity.LOW,
-    controls=Controls(cis_aws_v3="1.15", security_hub="IAM.2"),
+    controls=Controls(cis_aws_v3="1.15", security_hub="IAM.2", cis_aws_v5="1.14"),
     remediation="Put each listed user in an IAM group that carries the permissions (or let it assume a role), then "
                 "detach its managed policies (aws iam detach-user-policy) and delete its inline policies "
                 "(aws iam delete-user-policy).",
@@ -84,7 +84,7 @@ def grants_full_admin(document: dict[str, Any]) -> bool:
     id="iam-no-attached-admin-policies",
     title='No attached IAM policy grants full "*:*" administrative privileges',
     severity=Severity.HIGH,
-    controls=Controls(cis_aws_v3="1.16"),
+    controls=Controls(cis_aws_v3="1.16", cis_aws_v5="1.15"),
     remediation="Detach each listed policy from its users, groups and roles (aws iam list-entities-for-policy, then "
                 "detach-user-policy / detach-group-policy / detach-role-policy) and grant least-privilege policies "
                 "instead; keep break-glass administrator access behind an exemption.",
@@ -144,7 +144,7 @@ def _profiles_with_roles(ctx: CheckContext) -> dict[str, int]:
     id="ec2-instance-profile-attached",
     title="Every running EC2 instance has an IAM instance profile",
     severity=Severity.MEDIUM,
-    controls=Controls(cis_aws_v3="1.18"),
+    controls=Controls(cis_aws_v3="1.18", cis_aws_v5="1.17"),
     remediation="Attach an instance profile holding a role with the permissions the instance needs: aws ec2 "
                 "associate-iam-instance-profile --instance-id ID --iam-instance-profile Name=PROFILE; remove any "
                 "access keys stored on the instance.",

@@ -227,7 +227,7 @@ def public_grants(policy_text: str | None) -> set[str]:
     id="s3-bucket-ssl-requests-only",
     title="Every S3 bucket's policy denies requests that do not use TLS (aws:SecureTransport false)",
     severity=Severity.MEDIUM,
-    controls=Controls(cis_aws_v3="2.1.1", security_hub="S3.5"),
+    controls=Controls(cis_aws_v3="2.1.1", security_hub="S3.5", cis_aws_v5="2.1.1"),
     remediation="Add to each listed bucket's policy a statement {\"Effect\": \"Deny\", \"Principal\": \"*\", "
                 "\"Action\": \"s3:*\", \"Resource\": [\"arn:aws:s3:::BUCKET\", \"arn:aws:s3:::BUCKET/*\"], "
                 "\"Condition\": {\"Bool\": {\"aws:SecureTransport\": \"false\"}}} (aws s3api put-bucket-policy)",
@@ -278,7 +278,7 @@ def bucket_block(ctx: CheckContext, bucket: Bucket) -> dict[str, bool]:
     id="s3-bucket-level-public-access-prohibited",
     title="Every S3 bucket has all four bucket-level Block Public Access settings on",
     severity=Severity.HIGH,
-    controls=Controls(cis_aws_v3="2.1.4", security_hub="S3.8"),
+    controls=Controls(cis_aws_v3="2.1.4", security_hub="S3.8", cis_aws_v5="2.1.4"),
     remediation="Turn on the four settings on each listed bucket: aws s3api put-public-access-block --bucket BUCKET "
                 "--public-access-block-configuration BlockPublicAcls=true,IgnorePublicAcls=true,"
                 "BlockPublicPolicy=true,RestrictPublicBuckets=true",
@@ -406,7 +406,7 @@ def s3_bucket_public_write_prohibited(ctx: CheckContext) -> Result:
     id="s3-bucket-mfa-delete-enabled",
     title="Every S3 bucket has versioning with MFA delete enabled",
     severity=Severity.LOW,
-    controls=Controls(cis_aws_v3="2.1.2", security_hub="S3.20"),
+    controls=Controls(cis_aws_v3="2.1.2", security_hub="S3.20", cis_aws_v5="2.1.2"),
     remediation="As the root user with its MFA device: aws s3api put-bucket-versioning --bucket BUCKET "
                 "--versioning-configuration Status=Enabled,MFADelete=Enabled --mfa 'SERIAL CODE'",
     remediation_url="https://docs.aws.amazon.com/AmazonS3/latest/userguide/MultiFactorAuthenticationDelete.html",

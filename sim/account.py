@@ -393,9 +393,48 @@ def add_flow_logs(region: str, traffic_type: str = "REJECT", log_group: str = "v
                              DeliverLogsPermissionArn=f"arn:aws:iam::{ACCOUNT_ID}:role/flow-logs")
 
 
+def create_db_instance(name: str, *, region: str = REGION, encrypted: bool = True, minor_upgrades: bool = True,
+                       public: bool = False, multi_az: bool = True, engine: str = "postgres",
+                       cluster: str | None = None, tags: dict[str, str] | None = None) -> str:
+    """An RDS DB instance (compliant by default); returns its ARN."""
+    extra: dict[str, Any] = {"DBClusterIdentifier": cluster} if cluster else {
+        "AllocatedStorage": 20, "MasterUsername": "admin", "MasterUserPassword": "Correct-Horse-Battery-9"}
+    return client("rds", region_name=region).create_db_instance(
+        DBInstanceIdentifier=name, DBInstanceClass="db.t3.micro", Engine=engine, StorageEncrypted=encrypted,
+        AutoMinorVersionUpgrade=minor_upgrades, PubliclyAccessible=public, MultiAZ=multi_az,
+        Tags=[{"Key": k, "Value": v} for k, v in (tags or {}).items()], **extra)["DBInstance"]["DBInstanceArn"]
+
+
+def create_db_cluster(name: str, *, region: str = REGION, engine: str = "aurora-postgresql",
+                      tags: dict[str, str] | None = None) -> str:
+    """An RDS DB cluster (moto answers MultiAZ false until it has instances in several zones); returns its ARN."""
+    return client("rds", region_name=region).create_db_cluster(
+        DBClusterIdentifier=name, Engine=engine, MasterUsername="admin", MasterUserPassword="Correct-Horse-Battery-9",
+        Tags=[{"Key": k, "Value": v} for k, v in (tags or {}).items()])["DBCluster"]["DBClusterArn"]
+
+
+def create_file_system(token: str, *, region: str = REGION, encrypted: bool = True,
+                       tags: dict[str, str] | None = None) -> str:
+    """An EFS file system; returns its ARN."""
+    return client("efs", region_name=region).create_file_system(
+        CreationToken=token, Encrypted=encrypted,
+        Tags=[{"Key": k, "Value": v} for k, v in (tags or {}).items()])["FileSystemArn"]
+
+
+def create_kms_key(*, region: str = REGION, rotation: bool = True, key_spec: str = "SYMMETRIC_DEFAULT",
+                   usage: str = "ENCRYPT_DECRYPT") -> str:
+    """A customer managed KMS key, rotating automatically by default; returns its ARN."""
+    kms = client("kms", region_name=region)
+    key = kms.create_key(KeySpec=key_spec, KeyUsage=usage)["KeyMetadata"]
+    if rotation:
+        kms.enable_key_rotation(KeyId=key["KeyId"])
+    return key["Arn"]
+
+
 def make_region_compliant(region: str) -> None:
     """The regional guard rails: GuardDuty, Security Hub, Access Analyzer, EBS encryption, closed default SGs,
-    network ACLs closed to SSH/RDP from the internet, VPC flow logs, EBS snapshot Block Public Access."""
+    network ACLs closed to SSH/RDP from the internet, VPC flow logs, EBS snapshot Block Public Access; and a
+    customer managed KMS key that rotates."""
     from sim import moto_gaps
 
     client("guardduty", region_name=region).create_detector(Enable=True)
@@ -412,6 +451,7 @@ def make_region_compliant(region: str) -> None:
     close_admin_ports_in_network_acls(region)
     add_flow_logs(region)
     run_instance(region, profile_role="app")
+    create_kms_key(region=region)
 
 
 def run_instance(region: str = REGION, *, profile_role: str | None = None, profile: str | None = None,

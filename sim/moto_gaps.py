@@ -23,7 +23,9 @@ stand-in in the project with the AWS document that justifies it.
 - DescribeSecurityGroups, DescribeNetworkAcls, DescribeVpcs and DescribeFlowLogs return at most MaxResults items
   and a NextToken for the rest (EC2 API Reference, each action's MaxResults and NextToken; "Pagination" in the
   EC2 API Reference's query-API page); moto ignores MaxResults and answers everything at once.
-  `_page_as_aws_does` pages moto's whole answer (client-side).
+  `_page_as_aws_does` pages moto's whole answer (client-side). The same for RDS DescribeDBClusters (MaxRecords,
+  Marker: RDS API Reference, DescribeDBClusters) and KMS ListKeys (Limit, Marker / NextMarker and Truncated:
+  KMS API Reference, ListKeys), which moto also answers in one piece.
 - GetSnapshotBlockPublicAccessState (EBS snapshot Block Public Access) is not implemented: `snapshot_block_public_access`
   holds each region's State; a region not set answers "unblocked", the setting's default (EC2 API Reference,
   GetSnapshotBlockPublicAccessState; EBS User Guide, "Block public access for snapshots").
@@ -107,30 +109,49 @@ def _regions_as_aws_lists_them(model, parsed, context, **_):
     parsed["Regions"] = regions
 
 
-# EC2 operations moto answers in one piece whatever MaxResults says -> the list AWS pages.
-PAGED_BY_AWS = {"DescribeSecurityGroups": "SecurityGroups", "DescribeNetworkAcls": "NetworkAcls",
-                "DescribeVpcs": "Vpcs", "DescribeFlowLogs": "FlowLogs"}
+# Operations moto answers in one piece whatever the page size says -> (the list AWS pages, page-size parameter,
+# token parameter, token in the answer, the answer's "more to come" flag or None).
+PAGED_BY_AWS = {
+    ("ec2", "DescribeSecurityGroups"): ("SecurityGroups", "MaxResults", "NextToken", "NextToken", None),
+    ("ec2", "DescribeNetworkAcls"): ("NetworkAcls", "MaxResults", "NextToken", "NextToken", None),
+    ("ec2", "DescribeVpcs"): ("Vpcs", "MaxResults", "NextToken", "NextToken", None),
+    ("ec2", "DescribeFlowLogs"): ("FlowLogs", "MaxResults", "NextToken", "NextToken", None),
+    ("rds", "DescribeDBClusters"): ("DBClusters", "MaxRecords", "Marker", "Marker", None),
+    ("kms", "ListKeys"): ("Keys", "Limit", "Marker", "NextMarker", "Truncated"),
+}
 
 
 def _remember_page(model, params, context, **_):
-    if model.service_model.service_name != "ec2" or model.name not in PAGED_BY_AWS:
+    paged = PAGED_BY_AWS.get((model.service_model.service_name, model.name))
+    if paged is None:
         return
+    _, size_param, token_in, _, _ = paged
     body = params.get("body")
-    if isinstance(body, dict) and "MaxResults" in body:
-        offset = body.pop("NextToken", None)  # moto would not know its own offsets
-        context["preflight_page"] = (int(body["MaxResults"]), int(offset or 0))
+    as_json = isinstance(body, (bytes, str))
+    if as_json:
+        body = json.loads(body or b"{}")
+    if isinstance(body, dict) and size_param in body:
+        offset = body.pop(token_in, None)  # moto would not know its own offsets
+        context["preflight_page"] = (int(body[size_param]), int(offset or 0))
+        if as_json:
+            params["body"] = json.dumps(body).encode()
 
 
 def _page_as_aws_does(model, parsed, context, **_):
     page = context.get("preflight_page")
-    if page is None or model.service_model.service_name != "ec2" or not isinstance(parsed, dict):
+    paged = PAGED_BY_AWS.get((model.service_model.service_name, model.name))
+    if page is None or paged is None or not isinstance(parsed, dict):
         return
+    key, _, _, token_out, truncated = paged
     size, offset = page
-    items = parsed.get(PAGED_BY_AWS[model.name]) or []
-    parsed[PAGED_BY_AWS[model.name]] = items[offset:offset + size]
-    parsed.pop("NextToken", None)
-    if offset + size < len(items):
-        parsed["NextToken"] = str(offset + size)
+    items = parsed.get(key) or []
+    parsed[key] = items[offset:offset + size]
+    parsed.pop(token_out, None)
+    more = offset + size < len(items)
+    if more:
+        parsed[token_out] = str(offset + size)
+    if truncated:
+        parsed[truncated] = more
 
 
 def _snapshot_block_public_access(model, context, **_):

@@ -148,7 +148,21 @@ def test_the_memory_size_advised_fits_the_audit_it_was_refused_for():
     assert capacity.shortfall(policy, 31, 256) is None
 
 
-@pytest.mark.parametrize("name", ["minimal", "recommended", "cis-aws-foundations-v3"])
-def test_every_shipped_baseline_in_every_region_fits_in_128_mib(cfn, deploy, name):
+@pytest.mark.parametrize("name", ["minimal", "recommended"])
+def test_every_shipped_baseline_but_cis_in_every_region_fits_in_128_mib(cfn, deploy, name):
     deploy({"extends": name, "regions": "all"})
     assert invoke(cfn, "Create").response["Reason"].startswith("FAIL: ")  # audited, not refused
+
+
+@pytest.mark.parametrize("name", ["cis-aws-foundations-v3", "cis-aws-foundations-v5"])
+def test_cis_in_every_region_needs_256_mib(name):
+    # With RDS, EFS and KMS (7 regional services) its measured peak over 17 regions is 115.5 MiB (tools/
+    # bench_regions.py, docs/performance.md): above the guard's 90% of 128, so it is refused there, not run.
+    from preflight import baseline
+    from preflight.cloudformation import capacity
+    from preflight.registry import default_registry
+
+    policy = baseline.parse({"extends": name, "regions": "all"}, default_registry(), source="t")
+    assert "Raise its MemorySize to 256" in capacity.shortfall(policy, 17, 128)
+    assert capacity.shortfall(policy, 17, 256) is None
+    assert capacity.shortfall(policy, 1, 128) is None  # one region still fits in 128

@@ -173,3 +173,12 @@ def test_manual_items_are_labelled_manual():
     assert labelled(Benchmark.CIS_AWS_V3, "4.1") == "4.1 (Manual)"  # CIS v3.0.0's monitoring items are Manual
     assert labelled(Benchmark.CIS_AWS_V5, "1.4") == "1.4"
     assert labelled(Benchmark.CIS_AWS_V5, None) == "-"
+
+
+def test_each_checks_v5_items_are_the_ones_the_v5_specification_maps_to_it():
+    """shared/reference/cis-v5-coverage.md names, for every v5.0.0 recommendation, the check that judges it."""
+    expected = {"root-account-mfa-enabled": "1.4", "access-keys-rotated": "1.13", "vpc-sg-port-restriction-check": "5.3, 5.4",
+                "rds-storage-encrypted": "2.2.1", "efs-encrypted-check": "2.3.1", "ec2-imdsv2-check": "5.7",
+                "cis-monitoring-unauthorized-api-calls": "4.1", "cloudtrail-all-read-s3-data-event-check": "3.9"}
+    by_id = {c.id: c for c in ALL_CHECKS}
+    assert {i: by_id[i].meta.controls.cis_aws_v5 for i in expected} == expected

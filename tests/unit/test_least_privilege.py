@@ -20,7 +20,7 @@ IAM_ACTION_EXCEPTIONS = {("s3control", "GetPublicAccessBlock"): "s3:GetAccountPu
                          ("s3", "GetPublicAccessBlock"): "s3:GetBucketPublicAccessBlock",
                          ("s3", "ListBuckets"): "s3:ListAllMyBuckets"}
 # botocore service name -> IAM service prefix, where they differ.
-IAM_PREFIXES = {"s3control": "s3", "accessanalyzer": "access-analyzer", "resourcegroupstaggingapi": "tag"}
+IAM_PREFIXES = {"s3control": "s3", "efs": "elasticfilesystem", "accessanalyzer": "access-analyzer", "resourcegroupstaggingapi": "tag"}
 
 
 def iam_action(service: str, operation: str) -> str:
