@@ -75,7 +75,7 @@ def build() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"preflight {version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     audit = commands.add_parser("audit", help="run the audit")
-    audit.add_argument("--baseline", help="a shipped baseline (minimal, recommended, cis-aws-foundations-v3), "
+    audit.add_argument("--baseline", help="a shipped baseline (minimal, recommended, cis-aws-foundations-v5, cis-aws-foundations-v3), "
                        "file:PATH, ssm:PARAMETER or s3://BUCKET/KEY (default: $PREFLIGHT_BASELINE, else minimal)")
     audit.add_argument("--checks", help="comma-separated check ids to run (default: the baseline's)")
     audit.add_argument("--mode", choices=("enforce", "audit"), help="audit: report only, always exit 0")
