@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from preflight.context import CheckContext
-from preflight.model import CheckMeta, Controls, Result, Severity, failed, not_applicable, passed
+from preflight.model import CheckMeta, Controls, Parameter, Result, Severity, Stricter, failed, not_applicable, passed
 from preflight.registry import check
 
 URL = "https://docs.aws.amazon.com/securityhub/latest/userguide/iam-controls.html"
@@ -35,12 +35,19 @@ def root_credentials_removed(summary: dict[str, Any]) -> bool:
                 "key or passkey is best) - or remove root credentials with centralized root access management.",
     remediation_url="https://docs.aws.amazon.com/IAM/latest/UserGuide/enable-mfa-for-root.html",
     iam_actions=("iam:GetAccountSummary",),
+    parameters=(
+        Parameter("pass_without_root_password", bool, False, "A root user without a password passes even without "
+                  "MFA (CIS v5.0.0 1.4: AccountMFAEnabled = 1 or AccountPasswordPresent = 0; v3.0.0 1.5 asks for "
+                  "MFA). The cis-aws-foundations-v5 baseline sets it.", Stricter.FALSE),
+    ),
 ))
 def root_account_mfa_enabled(ctx: CheckContext) -> Result:
     """PASS when IAM's account summary reports AccountMFAEnabled = 1 (any kind of MFA device, virtual or
     hardware). FAIL when it does not, naming the root user's ARN. NOT_APPLICABLE when the summary reports no
     root password, access keys, signing certificates or MFA (root credentials removed centrally); a summary
-    without AccountPasswordPresent is not taken to mean that. ERROR when GetAccountSummary is refused.
+    without AccountPasswordPresent is not taken to mean that. With `pass_without_root_password` (CIS v5.0.0 1.4's
+    rule; off by default, as v3.0.0 1.5) a root user whose password is gone (AccountPasswordPresent = 0) also
+    passes. ERROR when GetAccountSummary is refused.
 
     Source: AWS Config rule root-account-mfa-enabled
     (https://docs.aws.amazon.com/config/latest/developerguide/root-account-mfa-enabled.html), behind Security
@@ -51,6 +58,9 @@ def root_account_mfa_enabled(ctx: CheckContext) -> Result:
         return not_applicable(NO_ROOT_CREDENTIALS, summary=_root_keys(summary))
     if summary.get("AccountMFAEnabled", 0) == 1:
         return passed("The root user has MFA enabled.", account_mfa_enabled=1)
+    if ctx.param("pass_without_root_password") and summary.get("AccountPasswordPresent", 1) == 0:
+        return passed("The root user has no password, so it cannot sign in without MFA (CIS v5.0.0 1.4).",
+                      account_mfa_enabled=0, account_password_present=0)
     return failed("The root user has no MFA device.", account_mfa_enabled=summary.get("AccountMFAEnabled", 0),
                   resources=(f"arn:aws:iam::{ctx.account_id}:root",))
 

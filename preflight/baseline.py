@@ -77,11 +77,23 @@ def named_baseline(name: str, registry: Registry) -> dict[str, Any] | None:
         # The current version (Security Hub recommends it "to stay current"); v5 renumbered 30 items.
         return {"description": "Every catalogue check that maps to a CIS AWS Foundations v5.0.0 item (Automated, and "
                                "the Manual items preflight can judge), in every enabled region.",
-                "checks": [c.id for c in registry if c.meta.controls.cis_aws_v5], "regions": "all"}
+                "checks": [{"id": c.id, "parameters": V5_PARAMETERS[c.id]} if c.id in V5_PARAMETERS else c.id
+                           for c in registry if c.meta.controls.cis_aws_v5], "regions": "all"}
     return None
 
 
+def check_ids(document: Mapping[str, Any] | None) -> list[str]:
+    """The ids a baseline document selects (an entry is an id or {id, parameters, severity})."""
+    entries = (document or {}).get("checks") or ()
+    return [e["id"] if isinstance(e, Mapping) else e for e in entries]
+
+
 NAMED = ("minimal", "recommended", "cis-aws-foundations-v3", "cis-aws-foundations-v5")
+# Where CIS v5.0.0 changed the pass rule of an item both versions share (shared/reference/cis-v5-coverage.md, §4).
+V5_PARAMETERS: dict[str, dict[str, Any]] = {
+    "root-account-mfa-enabled": {"pass_without_root_password": True},
+    "ec2-instance-profile-attached": {"require_role_in_profile": True},
+}
 
 
 def default_policy(registry: Registry) -> Policy:

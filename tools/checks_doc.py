@@ -15,7 +15,7 @@ CHECKS_DOC = ROOT / "docs" / "checks.md"
 
 
 def _baselines_of(check_id: str, registry: Registry) -> str:
-    names = [n for n in baseline.NAMED if check_id in baseline.named_baseline(n, registry)["checks"]]
+    names = [n for n in baseline.NAMED if check_id in baseline.check_ids(baseline.named_baseline(n, registry))]
     return ", ".join(f"`{n}`" for n in names) or "none (opt in)"
 
 

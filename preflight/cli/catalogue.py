@@ -42,7 +42,7 @@ def explain(check_id: str, registry) -> str:
                          "`preflight checks` lists them")
     check = registry.get(check_id)
     meta = check.meta
-    in_baselines = [n for n in baseline.NAMED if check_id in (baseline.named_baseline(n, registry) or {}).get("checks", ())]
+    in_baselines = [n for n in baseline.NAMED if check_id in baseline.check_ids(baseline.named_baseline(n, registry))]
     lines = [meta.id, "=" * len(meta.id), meta.title, "",
              f"Severity:      {meta.severity.value}",
              f"Scope:         {meta.scope.value}" + (" (every audited region)" if meta.scope.value == "regional" else ""),

@@ -172,6 +172,20 @@ def test_each_cis_version_has_its_own_baseline_of_the_checks_mapped_to_it():
     registry = default_registry()
     v3, v5 = (named_baseline(f"cis-aws-foundations-{v}", registry) for v in ("v3", "v5"))
     assert v3["regions"] == v5["regions"] == "all"
-    assert set(v5["checks"]) == {c.id for c in registry if c.meta.controls.cis_aws_v5}
-    assert "root-account-mfa-enabled" in v5["checks"] and "template-iam-actions-exist" not in v5["checks"]
-    assert "restricted-common-ports" in v5["checks"] and "restricted-common-ports" not in v3["checks"]  # new in v5
+    from preflight.baseline import check_ids
+
+    assert set(check_ids(v5)) == {c.id for c in registry if c.meta.controls.cis_aws_v5}
+    assert "root-account-mfa-enabled" in check_ids(v5) and "template-iam-actions-exist" not in check_ids(v5)
+    assert "restricted-common-ports" in check_ids(v5) and "restricted-common-ports" not in check_ids(v3)  # new in v5
+
+
+def test_the_v5_baseline_sets_the_pass_rules_v5_changed():
+    """CIS v5.0.0 1.4 passes a root user without a password; 1.17 wants a role in the instance profile."""
+    from preflight.baseline import load
+    from preflight.registry import default_registry
+
+    v3, v5 = (load(f"cis-aws-foundations-{v}", None, default_registry()) for v in ("v3", "v5"))
+    assert v5.selection("root-account-mfa-enabled").parameters["pass_without_root_password"] is True
+    assert v3.selection("root-account-mfa-enabled").parameters["pass_without_root_password"] is False
+    assert v5.selection("ec2-instance-profile-attached").parameters["require_role_in_profile"] is True
+    assert v3.selection("ec2-instance-profile-attached").parameters["require_role_in_profile"] is False

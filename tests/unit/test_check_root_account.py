@@ -69,3 +69,13 @@ def test_root_credentials_removed_centrally_is_not_applicable(run_check, check):
                          ids=lambda c: c.id)
 def test_a_root_password_without_mfa_keeps_the_mfa_checks_failing(run_check, check):
     assert run_check(check, session=summary(AccountPasswordPresent=1)).status is Status.FAIL
+
+
+def test_a_root_user_without_a_password_passes_mfa_under_cis_v5(run_check):
+    """v5.0.0 1.4: AccountMFAEnabled = 1 or AccountPasswordPresent = 0; v3.0.0 1.5 asks for MFA."""
+    session = answering({("iam", "GetAccountSummary"): {"SummaryMap": {
+        "AccountMFAEnabled": 0, "AccountPasswordPresent": 0, "AccountAccessKeysPresent": 1}}})
+    check = root_account.root_account_mfa_enabled
+    assert run_check(check, session=session).status is Status.FAIL
+    passed = run_check(check, session=session, pass_without_root_password=True)
+    assert passed.status is Status.PASS and "no password" in passed.message
