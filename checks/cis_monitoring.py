@@ -13,7 +13,7 @@ from checks._trails import CLOUDTRAIL_READ_ACTIONS, described_trails, no_trail_m
 from preflight.concurrency import spawn
 from preflight.context import CheckContext
 from preflight.errors import EvaluationError
-from preflight.model import Check, CheckMeta, Controls, Result, Severity, failed, not_applicable, passed
+from preflight.model import Check, CheckMeta, Controls, Parameter, Result, Severity, Stricter, failed, not_applicable, passed
 from preflight.registry import check, docstring
 
 MONITORING_ACTIONS = CLOUDTRAIL_READ_ACTIONS + (
@@ -57,6 +57,10 @@ class Item:
     cis: str
     control: str
     samples: tuple[Sample, ...] = field(repr=False)
+    v5_samples: tuple[Sample, ...] = field(default=(), repr=False)  # events CIS v5.0.0 added to the item
+
+
+V5_EVENTS = "include_v5_events"  # the parameter of an item whose v5.0.0 filter must catch more
 
 
 ROOT = {"type": "Root", "principalId": "111122223333", "arn": "arn:aws:iam::111122223333:root",
@@ -104,7 +108,8 @@ ITEMS = (
         "PutConfigurationRecorder")),
     Item("security-group-changes", "security group changes", "4.10", "CloudWatch.10", _calls(
         "ec2", "AuthorizeSecurityGroupIngress", "AuthorizeSecurityGroupEgress", "RevokeSecurityGroupIngress",
-        "RevokeSecurityGroupEgress", "CreateSecurityGroup", "DeleteSecurityGroup")),
+        "RevokeSecurityGroupEgress", "CreateSecurityGroup", "DeleteSecurityGroup"),
+        v5_samples=_calls("ec2", "ModifySecurityGroupRules")),
     Item("nacl-changes", "network ACL changes", "4.11", "CloudWatch.11", _calls(
         "ec2", "CreateNetworkAcl", "CreateNetworkAclEntry", "DeleteNetworkAcl", "DeleteNetworkAclEntry",
         "ReplaceNetworkAclEntry", "ReplaceNetworkAclAssociation")),
@@ -132,13 +137,20 @@ class FilterVerdict:
         return self.problem is None and not self.missed
 
 
-def judge_filter(metric_filter: dict[str, Any], item: Item) -> FilterVerdict:
+def samples_of(item: Item, ctx: CheckContext | None = None) -> tuple[Sample, ...]:
+    """The events the item's filter must catch: v3.0.0's, and v5.0.0's additions when the baseline asks."""
+    wants_v5 = bool(ctx is not None and item.v5_samples and ctx.parameters.get(V5_EVENTS))
+    return item.samples + (item.v5_samples if wants_v5 else ())
+
+
+def judge_filter(metric_filter: dict[str, Any], item: Item, samples: tuple[Sample, ...] | None = None) -> FilterVerdict:
     name = metric_filter.get("filterName", "?")
     try:
         expression = filter_pattern.parse(metric_filter.get("filterPattern", ""))
     except filter_pattern.ParseError as error:
         return FilterVerdict(name, problem=f"its pattern does not parse ({error})")
-    return FilterVerdict(name, tuple(s.label for s in item.samples if not filter_pattern.matches(expression, s.event)))
+    return FilterVerdict(name, tuple(s.label for s in (samples or item.samples)
+                                     if not filter_pattern.matches(expression, s.event)))
 
 
 @dataclass(frozen=True)
@@ -214,7 +226,8 @@ def _missed(verdict: FilterVerdict) -> str:
 
 def _evaluate(ctx: CheckContext, item: Item, group: LogGroup) -> tuple[bool, str, dict[str, Any]]:
     """(satisfied, what was found or missing, evidence) for one log group."""
-    verdicts = [(f, judge_filter(f, item)) for f in _metric_filters(ctx, group)]
+    samples = samples_of(item, ctx)
+    verdicts = [(f, judge_filter(f, item, samples)) for f in _metric_filters(ctx, group)]
     matching = [f for f, v in verdicts if v.qualifies]
     evidence: dict[str, Any] = {"filters": {v.name: (v.problem or list(v.missed)) for _, v in verdicts}}
     if not matching:
@@ -261,9 +274,14 @@ def how_judged(item: Item) -> str:
         "filter misses. NOT_APPLICABLE when the qualifying trails deliver only to a log group of another account "
         "(an organization trail): its alarms are judged there. A deleted SNS topic, or one this account may not "
         "read, is skipped and noted. ERROR when no trail qualifies and one could not be read, when none of the "
-        "alarm's SNS topics could be read, or when a lookup is refused.\n\n"
+        "alarm's SNS topics could be read, or when a lookup is refused."
+        + (f" With `{V5_EVENTS}` (set by the cis-aws-foundations-v5 baseline) the filter must also catch "
+           f"{', '.join(s.label for s in item.v5_samples)}, as CIS v5.0.0 {item.cis} asks." if item.v5_samples else "")
+        + "\n\n"
         f"Source: CIS AWS Foundations Benchmark v3.0.0, CIS {item.cis} (an alarm with at least one active "
-        f"subscriber); Security Hub {item.control} ({URL}#{_anchor(item)}); enabled alarm actions: Security Hub "
+        f"subscriber; Manual in v3.0.0 and v5.0.0, judged here on its CloudWatch path - CIS v5.0.0 also accepts an "
+        f"external SIEM); Security Hub {item.control} ({URL}#{_anchor(item)}), a control of Security Hub's CIS "
+        "v1.2.0 and v1.4.0 standards, not of its v3.0.0 or v5.0.0 ones; enabled alarm actions: Security Hub "
         "CloudWatch.17."
     )
 
@@ -288,6 +306,9 @@ def _check(item: Item) -> Check:
                      "subscription as the alarm's action."),
         remediation_url=f"{URL}#{_anchor(item)}",
         iam_actions=MONITORING_ACTIONS,
+        parameters=(Parameter(V5_EVENTS, bool, False, "The filter must also catch the events CIS v5.0.0 added to "
+                              f"the item ({', '.join(s.label for s in item.v5_samples)}).", Stricter.TRUE),)
+        if item.v5_samples else (),
     ))
     @docstring(how_judged(item))
     def run(ctx: CheckContext) -> Result:

@@ -93,6 +93,7 @@ NAMED = ("minimal", "recommended", "cis-aws-foundations-v3", "cis-aws-foundation
 V5_PARAMETERS: dict[str, dict[str, Any]] = {
     "root-account-mfa-enabled": {"pass_without_root_password": True},
     "ec2-instance-profile-attached": {"require_role_in_profile": True},
+    "cis-monitoring-security-group-changes": {"include_v5_events": True},  # v5.0.0 4.10 adds ModifySecurityGroupRules
 }
 
 

@@ -82,3 +82,13 @@ def test_an_organization_trail_logging_to_another_account_is_not_applicable(run_
     result = run_check(BY_SUFFIX["root-usage"], session=session)
     assert result.status is Status.NOT_APPLICABLE
     assert "account 999999999999" in result.message
+
+
+def test_cis_v5_asks_the_security_group_filter_to_catch_modify_security_group_rules_too(run_check):
+    """CIS v5.0.0 4.10 adds ModifySecurityGroupRules; a v3.0.0-verbatim filter passes v3 and fails v5."""
+    trail_with_logs()
+    add_cis_alarms(items=("security-group-changes",))
+    check = BY_SUFFIX["security-group-changes"]
+    assert run_check(check).status is Status.PASS
+    v5 = run_check(check, include_v5_events=True)
+    assert v5.status is Status.FAIL and "ModifySecurityGroupRules" in v5.message
