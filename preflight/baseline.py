@@ -67,11 +67,12 @@ def named_baseline(name: str, registry: Registry) -> dict[str, Any] | None:
     if name == "minimal":
         return {"description": "The four headline checks.", "checks": list(HEADLINE)}
     if name == "recommended":
-        return {"description": "The headline checks and the account-wide guard rails.", "checks": list(RECOMMENDED)}
+        # Every enabled region: a region nobody watches (GuardDuty or Config off) is where an attacker works unseen.
+        return {"description": "The headline checks and the account-wide guard rails, in every enabled region.",
+                "checks": list(RECOMMENDED), "regions": "all"}
     if name == "cis-aws-foundations-v3":
         # CIS 3.3 ("AWS Config is enabled in all regions"), 1.20, 2.2.1, 4.16 and 5.4 are all-region items.
-        return {"description": "Every catalogue check that maps to a CIS AWS Foundations v3.0 item, in every "
-                               "enabled region.",
+        return {"description": "Every catalogue check that maps to a CIS AWS Foundations v3.0 item, in every region.",
                 "checks": [c.id for c in registry if c.meta.controls.cis_aws_v3], "regions": "all"}
     if name == "cis-aws-foundations-v5":
         # The current version (Security Hub recommends it "to stay current"); v5 renumbered 30 items.
