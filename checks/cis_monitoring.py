@@ -20,6 +20,7 @@ MONITORING_ACTIONS = CLOUDTRAIL_READ_ACTIONS + (
     "logs:DescribeMetricFilters", "cloudwatch:DescribeAlarms", "sns:ListSubscriptionsByTopic",
 )
 URL = "https://docs.aws.amazon.com/securityhub/latest/userguide/cloudwatch-controls.html"
+ORGANIZATIONS_URL = "https://docs.aws.amazon.com/organizations/latest/userguide/orgs_cloudtrail-integration.html"
 # Answers for a topic that is gone or not ours to read: skipped, not an error of the check.
 UNREADABLE_TOPIC_CODES = frozenset({"NotFound", "NotFoundException", "AuthorizationError", "AccessDenied",
                                     "AccessDeniedException", "InvalidParameter"})
@@ -55,7 +56,7 @@ class Item:
     suffix: str
     what: str
     cis: str
-    control: str
+    control: str | None  # Security Hub's control (CloudWatch.N), where Security Hub has one
     samples: tuple[Sample, ...] = field(repr=False)
     v5_samples: tuple[Sample, ...] = field(default=(), repr=False)  # events CIS v5.0.0 added to the item
 
@@ -123,6 +124,9 @@ ITEMS = (
         "ec2", "CreateVpc", "DeleteVpc", "ModifyVpcAttribute", "AcceptVpcPeeringConnection",
         "CreateVpcPeeringConnection", "DeleteVpcPeeringConnection", "RejectVpcPeeringConnection",
         "AttachClassicLinkVpc", "DetachClassicLinkVpc", "DisableVpcClassicLink", "EnableVpcClassicLink")),
+    # CIS 4.15: no Security Hub control; the events are the ones CIS's pattern names, all from Organizations.
+    Item("organizations-changes", "AWS Organizations changes", "4.15", None, _calls(
+        "organizations", "AcceptHandshake", "AttachPolicy", "CreateAccount", "CreateOrganizationalUnit", "CreatePolicy", "DeclineHandshake", "DeleteOrganization", "DeleteOrganizationalUnit", "DeletePolicy", "DetachPolicy", "DisablePolicyType", "EnablePolicyType", "InviteAccountToOrganization", "LeaveOrganization", "MoveAccount", "RemoveAccountFromOrganization", "UpdatePolicy", "UpdateOrganizationalUnit")),
 )
 
 
@@ -280,14 +284,16 @@ def how_judged(item: Item) -> str:
         + "\n\n"
         f"Source: CIS AWS Foundations Benchmark v3.0.0, CIS {item.cis} (an alarm with at least one active "
         f"subscriber; Manual in v3.0.0 and v5.0.0, judged here on its CloudWatch path - CIS v5.0.0 also accepts an "
-        f"external SIEM); Security Hub {item.control} ({URL}#{_anchor(item)}), a control of Security Hub's CIS "
-        "v1.2.0 and v1.4.0 standards, not of its v3.0.0 or v5.0.0 ones; enabled alarm actions: Security Hub "
-        "CloudWatch.17."
+        f"external SIEM); "
+        + (f"Security Hub {item.control} ({URL}#{_anchor(item)}), a control of Security Hub's CIS v1.2.0 and "
+           "v1.4.0 standards, not of its v3.0.0 or v5.0.0 ones" if item.control else
+           f"no Security Hub control; AWS Organizations User Guide, \"Logging AWS Organizations API calls with AWS CloudTrail\" ({ORGANIZATIONS_URL})")
+        + "; enabled alarm actions: Security Hub CloudWatch.17."
     )
 
 
 def _anchor(item: Item) -> str:
-    return item.control.lower().replace(".", "-")
+    return (item.control or "cloudwatch-17").lower().replace(".", "-")
 
 
 def _listed(item: Item) -> str:
@@ -304,7 +310,7 @@ def _check(item: Item) -> Check:
         remediation=(f"On the trail's CloudWatch Logs group, create a metric filter for {item.what} (CIS "
                      f"{item.cis} gives the pattern), an alarm on its metric, and an SNS topic with a confirmed "
                      "subscription as the alarm's action."),
-        remediation_url=f"{URL}#{_anchor(item)}",
+        remediation_url=f"{URL}#{_anchor(item)}" if item.control else ORGANIZATIONS_URL,
         iam_actions=MONITORING_ACTIONS,
         parameters=(Parameter(V5_EVENTS, bool, False, "The filter must also catch the events CIS v5.0.0 added to "
                               f"the item ({', '.join(s.label for s in item.v5_samples)}).", Stricter.TRUE),)

@@ -14,8 +14,8 @@ def trail_with_logs():
     create_trail("audit", log_group=TRAIL_LOG_GROUP)
 
 
-def test_there_is_one_check_per_cis_item_4_1_to_4_14():
-    assert sorted(c.meta.controls.cis_aws_v3 for c in cis_monitoring.CHECKS) == sorted(f"4.{i}" for i in range(1, 15))
+def test_there_is_one_check_per_cis_item_4_1_to_4_15():
+    assert sorted(c.meta.controls.cis_aws_v3 for c in cis_monitoring.CHECKS) == sorted(f"4.{i}" for i in range(1, 16))
     assert set(BY_SUFFIX) == set(CIS_PATTERNS)
 
 
