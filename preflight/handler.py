@@ -4,15 +4,17 @@ from __future__ import annotations
 import logging
 
 from preflight import gc_policy
-from preflight.cloudformation import hook
+from preflight.cloudformation import hook_shape
 from preflight.cloudformation.lambda_context import SafeContext
 from preflight.cloudformation.protocol import GuardedResource
 
 logger = logging.getLogger(__name__)
 helper = GuardedResource()
-verdicts = hook.VerdictCache()  # the hook's recent verdicts, per warm container
 
-try:  # anything broken below is answered FAILED (Create/Update) or SUCCESS (Delete), never silence
+# Above: only what it takes to answer. Below: the auditor, whose failure to import is answered FAILED
+# (Create/Update, and a hook request) or SUCCESS (Delete), never silence.
+try:
+    from preflight.cloudformation import hook
     from preflight import tracing
     from preflight.aws.access import AwsAccess
     from preflight.cloudformation.baseline_cache import BaselineCache
@@ -22,6 +24,7 @@ try:  # anything broken below is answered FAILED (Create/Update) or SUCCESS (Del
 
     registry = default_registry()
     baselines = BaselineCache()
+    verdicts = hook.VerdictCache()  # the hook's recent verdicts, per warm container
     tracing.start()  # PREFLIGHT_TRACING: X-Ray in traced Lambda (botocore patched), OpenTelemetry, or off
 except Exception as error:  # noqa: BLE001 - crhelper's init-failure path
     helper.init_failure(error)
@@ -59,8 +62,8 @@ def _answer_hook(event, context):
     safe = SafeContext(context)
     if helper._init_failed:  # noqa: SLF001 - the import failure crhelper recorded
         error = helper._init_failed  # noqa: SLF001
-        return hook.failure(hook.echo_of(event),
-                            f"The preflight auditor failed to start ({type(error).__name__}: {error}); see its log.")
+        return hook_shape.failure(hook_shape.echo_of(event),
+                                  f"The preflight auditor failed to start ({type(error).__name__}: {error}); see its log.")
     return hook.answer(event, safe, _access(safe), registry, baselines, verdicts)
 
 
@@ -68,7 +71,7 @@ def handler(event, context):
     """One function, two front doors, told apart by the request's shape: a CloudFormation Lambda Hook request
     is answered by the return value; a custom-resource event by a PUT to its ResponseURL."""
     try:
-        if hook.is_hook_request(event):
+        if hook_shape.is_hook_request(event):
             return _answer_hook(event, context)
         if not (isinstance(event, dict) and ("RequestType" in event or "ResponseURL" in event)):
             logger.error("neither a custom-resource event nor a Lambda Hook request; nothing to answer")
@@ -76,9 +79,9 @@ def handler(event, context):
         helper(event, context)
     except BaseException as error:  # nothing escapes: Lambda would count an error and retry the invocation
         logger.error("the handler failed unexpectedly (%s); see the preceding log lines", type(error).__name__)
-        if hook.is_hook_request(event):
-            return hook.failure(hook.echo_of(event),
-                                f"The preflight auditor failed unexpectedly ({type(error).__name__}); see its log.")
+        if hook_shape.is_hook_request(event):
+            return hook_shape.failure(hook_shape.echo_of(event),
+                                      f"The preflight auditor failed unexpectedly ({type(error).__name__}); see its log.")
     return None
 
 

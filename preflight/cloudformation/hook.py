@@ -51,25 +51,23 @@ from preflight.aws.names import STACK_ID, account_in_arn
 from preflight.reporting.observability import RequestIds
 from preflight.cloudformation.reason import reason
 from preflight.registry import Registry
+from preflight.cloudformation.hook_shape import (MAX_MESSAGE_CHARS, MAX_TOKEN_CHARS, TOKEN_KEYS, echo_of,
+                                                 failure, success)
 from preflight.cloudformation.request import REQUEST_ID, echoed
 from preflight.text import fit
 
 logger = logging.getLogger(__name__)
 
 HOOK_BUDGET_S = 25.0  # CloudFormation waits 30 s for the function, cold start included
-MAX_MESSAGE_CHARS = 4096  # CloudFormation truncates the message there for CloudFormation operations
 MAX_CLOUD_CONTROL_MESSAGE_CHARS = 1024  # ... and there for Cloud Control API operations
 MAX_ANNOTATION_NAME_CHARS = 1024
 MAX_STATUS_MESSAGE_CHARS = 1024
 MAX_REMEDIATION_MESSAGE_CHARS = 16384
 MAX_REMEDIATION_LINK_CHARS = 5120
-MAX_TOKEN_CHARS = 256
 VERDICT_TTL_ENV = "PREFLIGHT_HOOK_VERDICT_TTL_S"
 DEFAULT_VERDICT_TTL_S = 30.0
 INVOCATION_POINTS = ("CREATE_PRE_PROVISION", "UPDATE_PRE_PROVISION", "DELETE_PRE_PROVISION")
-TOKEN_KEYS = ("clientRequestToken", "clientRequesttoken")  # the guide's examples, and its syntax blocks
 STACK_ID_KEYS = ("stackId", "stackID")
-HOOK_KEYS = frozenset(TOKEN_KEYS + ("actionInvocationPoint", "hookTypeName", "hookModel", "requestData"))
 RESOURCE_TYPE = re.compile(r"^[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}(::MODULE)?$")
 ACCOUNT_ID = re.compile(r"^\d{12}$", re.ASCII)
 
@@ -78,20 +76,6 @@ class Target(str, enum.Enum):
     STACK = "STACK"
     CHANGE_SET = "CHANGE_SET"
     RESOURCE = "RESOURCE"  # a resource operation, CloudFormation's or Cloud Control's: never gated
-
-
-def is_hook_request(event: Any) -> bool:
-    """Told apart by shape: a hook's keys, and none of a custom-resource event's."""
-    return (isinstance(event, dict) and not HOOK_KEYS.isdisjoint(event)
-            and "RequestType" not in event and "ResponseURL" not in event)
-
-
-def echo_of(event: Mapping[str, Any]) -> dict[str, str]:
-    """The token under each spelling that arrived, and under the documented one."""
-    arrived = {key: event[key] for key in TOKEN_KEYS if key in event}
-    token = next((v for v in arrived.values() if isinstance(v, str)), "")
-    token = echoed(token, MAX_TOKEN_CHARS)
-    return {TOKEN_KEYS[0]: token, **{key: token for key in arrived}} if arrived else {}
 
 
 @dataclass(frozen=True)
@@ -187,14 +171,6 @@ def judged(request: HookRequest, outcome: serving.Outcome) -> dict[str, Any]:
     if outcome.blocked:
         response["errorCode"] = "NonCompliant" if outcome.breaches else "InternalFailure"
     return response
-
-
-def failure(echo: dict[str, str], message: str, limit: int = MAX_MESSAGE_CHARS) -> dict[str, Any]:
-    return {"hookStatus": "FAILED", "errorCode": "InternalFailure", "message": fit(message, limit), **echo}
-
-
-def success(echo: dict[str, str], message: str) -> dict[str, Any]:
-    return {"hookStatus": "SUCCESS", "message": message, **echo}
 
 
 @dataclass(frozen=True)

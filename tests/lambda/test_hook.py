@@ -14,7 +14,7 @@ import time
 import pytest
 
 from preflight import handler
-from preflight.cloudformation import hook
+from preflight.cloudformation import hook, hook_shape
 from sim.account import make_compliant, set_root_mfa
 from sim.cloudformation import FakeLambdaContext
 from tests.support.handler import invoke_hook
@@ -173,7 +173,7 @@ def test_the_message_and_annotations_stay_within_the_documented_lengths(monkeypa
     monkeypatch.setattr(handler, "baselines", Fixed())
     monkeypatch.setattr(handler, "registry", Registry(noisy))
     response = answer("hook-stack-create.json")
-    assert len(response["message"]) <= hook.MAX_MESSAGE_CHARS
+    assert len(response["message"]) <= hook_shape.MAX_MESSAGE_CHARS
     for annotation in response["annotations"]:
         assert len(annotation["annotationName"]) <= 1024
         assert len(annotation["remediationMessage"]) <= 16384
@@ -260,7 +260,7 @@ def test_a_cloud_control_operation_is_never_blocked_and_its_message_fits_1024_ch
 def test_a_cloud_control_failure_message_is_cut_at_1024_characters():
     parsed = hook.parse({**request("hook-cloud-control.json"), "actionInvocationPoint": "CREATE_PRE_PROVISION"})
     assert parsed.cloud_control and parsed.max_message_chars == 1024
-    assert len(hook.failure(parsed.echo, "x" * 5000, parsed.max_message_chars)["message"]) == 1024
+    assert len(hook_shape.failure(parsed.echo, "x" * 5000, parsed.max_message_chars)["message"]) == 1024
 
 
 def test_a_request_without_a_payload_is_an_internal_failure_never_a_compliance_verdict():

@@ -113,11 +113,19 @@ def test_a_forged_invoke_is_neither_audited_nor_answered(cfn, warm):
     assert function.log.count('"event": "audit"') == audits_before  # nothing was audited
 
 
-def test_a_broken_deploy_still_answers_every_request(cfn, lambda_function, task_root, tmp_path):
+@pytest.mark.parametrize("module", ["checks/root_account.py", "preflight/reporting/destinations.py"])
+def test_a_broken_deploy_still_answers_every_request(cfn, lambda_function, task_root, tmp_path, module):
+    """Whatever module is broken - a check, or one the serving path behind both doors imports."""
+    import json
+
     broken = tmp_path / "task"
     shutil.copytree(task_root, broken)
-    (broken / "checks" / "root_account.py").write_text("raise ImportError('simulated broken deploy')\n")
+    (broken / module).write_text("raise ImportError('simulated broken deploy')\n")
     function = lambda_function(broken)
+    hook_request = json.loads((EVENTS / "hook-stack-create.json").read_text())
+    hooked = function.invoke(hook_request, 10).outcome.body
+    assert (hooked["hookStatus"], hooked["errorCode"]) == ("FAILED", "InternalFailure")
+    assert hooked["message"].startswith("The preflight auditor failed to start (ImportError: simulated broken deploy)")
     for request_type in ("Create", "Update"):
         response = answered(cfn, function, event(request_type, cfn.url(request_type), {"Revision": "2"}))
         assert response["Status"] == "FAILED"
