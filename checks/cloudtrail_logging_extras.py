@@ -8,6 +8,7 @@ from typing import Any, Callable
 from botocore.exceptions import ClientError
 
 from checks._iam_entities import partition
+from checks.s3_buckets import Bucket, bucket_call
 from checks._trails import (
     CLOUDTRAIL_READ_ACTIONS, TrailAssessment, assessment_futures, trails_homed_in_other_regions,
 )
@@ -61,21 +62,9 @@ def judge_buckets(ctx: CheckContext, why_not: Callable[[CheckContext, str], str 
                   buckets=evidence, notes=notes)
 
 
-def _s3_call(ctx: CheckContext, operation: str, bucket: str, missing: tuple[str, ...] = ()) -> dict[str, Any] | None:
-    """One S3 bucket call, once per audit; None when AWS answers one of the `missing` codes (not configured)."""
-    def call() -> dict[str, Any] | None:
-        try:
-            return getattr(ctx.client("s3"), operation)(Bucket=bucket)
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") in missing:
-                return None
-            raise
-    return ctx.remember(("s3-bucket", bucket, operation), call)  # the key checks/s3_buckets.py answers under too
-
-
 def _no_access_logging(ctx: CheckContext, bucket: str) -> str | None:
     try:
-        answer = _s3_call(ctx, "get_bucket_logging", bucket) or {}
+        answer = bucket_call(ctx, Bucket(bucket, None), "get_bucket_logging") or {}
     except ClientError as error:
         if error.response.get("Error", {}).get("Code") == "NoSuchBucket":
             return "the bucket does not exist"
@@ -114,15 +103,17 @@ def cloudtrail_s3_bucket_access_logging(ctx: CheckContext) -> Result:
 
 def _public(ctx: CheckContext, bucket: str) -> str | None:
     try:
-        block = _s3_call(ctx, "get_public_access_block", bucket, ("NoSuchPublicAccessBlockConfiguration",))
+        block = bucket_call(ctx, Bucket(bucket, None), "get_public_access_block",
+                            missing="NoSuchPublicAccessBlockConfiguration")
     except ClientError as error:
         if error.response.get("Error", {}).get("Code") == "NoSuchBucket":
-            return None  # a bucket that does not exist is public to nobody (cloudtrail-s3-bucket-access-logging says so)
+            # a bucket that does not exist is public to nobody (cloudtrail-s3-bucket-access-logging says so)
+            return None
         raise
     settings = (block or {}).get("PublicAccessBlockConfiguration") or {}
     if all(settings.get(name) for name in ALL_PUBLIC_ACCESS_BLOCKED):
         return None
-    status = _s3_call(ctx, "get_bucket_policy_status", bucket, ("NoSuchBucketPolicy",)) or {}
+    status = bucket_call(ctx, Bucket(bucket, None), "get_bucket_policy_status", missing="NoSuchBucketPolicy") or {}
     if (status.get("PolicyStatus") or {}).get("IsPublic") and not settings.get("RestrictPublicBuckets"):
         return "its bucket policy makes it public and Block Public Access does not restrict it"
     return None

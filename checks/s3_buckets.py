@@ -41,7 +41,6 @@ SAMPLE_ACTIONS = {
               "s3:putbucketpolicy", "s3:deletebucketpolicy", "s3:deletebucket", "s3:restoreobject",
               "s3:abortmultipartupload", "s3:putlifecycleconfiguration", "s3:replicateobject"),
 }
-LISTING_ACTIONS = ("s3:ListAllMyBuckets", "s3:GetBucketTagging")
 
 
 @dataclass(frozen=True)
