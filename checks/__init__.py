@@ -27,7 +27,7 @@ from checks import (
     template_iam_actions,
     vpc_flow_logs,
 )
-from preflight.baseline import HEADLINE
+from preflight.named_baselines import HEADLINE
 
 MODULES = (
     cloudtrail_enabled,

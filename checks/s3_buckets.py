@@ -25,7 +25,7 @@ from checks._per_resource import DEADLINE_MARGIN_S, MAX_NAMED, Listing
 from checks.s3_account_public_access_block import SETTINGS, account_block
 from preflight.concurrency import fan_out
 from preflight.context import CheckContext
-from preflight.model import CheckMeta, Controls, Result, Scope, Severity, passed
+from preflight.model import CheckMeta, Controls, Parameter, Result, Scope, Severity, Stricter, passed
 from preflight.registry import check, docstring
 
 PAGE_SIZE = 1000  # ListBuckets MaxBuckets (1 to 10,000)
@@ -183,15 +183,35 @@ def _secure_transport_false(condition: Any) -> bool:
     return False
 
 
-def denies_http(statement: dict, bucket: Bucket) -> bool:
-    """A Deny of s3:* (or *) to every principal, on the bucket and its objects, when aws:SecureTransport is false."""
+def tls_version_floor(condition: Any) -> float | None:
+    """The version of a condition that is only {"NumericLessThan": {"s3:TlsVersion": V}} (V a number), else None.
+    Any other operator or key beside it narrows the Deny - {"Bool": {"aws:SecureTransport": "true"}} with it is
+    AWS's own example of a policy that lets plain HTTP through - so it is not the CIS v5.0.0 form."""
+    if not isinstance(condition, dict) or list(condition) != ["NumericLessThan"]:
+        return None
+    keys = condition["NumericLessThan"]
+    if not isinstance(keys, dict) or [str(k).lower() for k in keys] != ["s3:tlsversion"]:
+        return None
+    values = _listed(next(iter(keys.values())))
+    try:
+        return float(values[0]) if len(values) == 1 and not isinstance(values[0], bool) else None
+    except (TypeError, ValueError):
+        return None
+
+
+def denies_http(statement: dict, bucket: Bucket, *, accept_tls_version: bool = False) -> bool:
+    """A Deny of s3:* (or *) to every principal, on the bucket and its objects, when aws:SecureTransport is false
+    - or, with `accept_tls_version`, when s3:TlsVersion is below a version (CIS v5.0.0 2.1.1's second form)."""
     if statement.get("Effect") != "Deny" or not _everyone(statement.get("Principal")):
         return False
     if not any(str(a).lower() in ("s3:*", "*") for a in _listed(statement.get("Action"))):
         return False
     resources = [str(r) for r in _listed(statement.get("Resource"))]
     covers = (lambda target: any(_wildcard(r, target) for r in resources))
-    return covers(bucket.arn) and covers(f"{bucket.arn}/*") and _secure_transport_false(statement.get("Condition"))
+    if not (covers(bucket.arn) and covers(f"{bucket.arn}/*")):
+        return False
+    condition = statement.get("Condition")
+    return _secure_transport_false(condition) or (accept_tls_version and tls_version_floor(condition) is not None)
 
 
 def _grants(action: Any, kind: str) -> bool:
@@ -233,6 +253,12 @@ def public_grants(policy_text: str | None) -> set[str]:
     remediation_url="https://docs.aws.amazon.com/securityhub/latest/userguide/s3-controls.html#s3-5",
     iam_actions=("s3:ListAllMyBuckets", "s3:GetBucketPolicy", "s3:GetBucketTagging"),
     scope=Scope.ACCOUNT,
+    parameters=(
+        Parameter("accept_tls_version_deny", bool, False, "A Deny of s3:* to everyone on the bucket and its objects "
+                  "when s3:TlsVersion is NumericLessThan a version (and no other condition) also passes - CIS "
+                  "v5.0.0 2.1.1's second form; Security Hub S3.5 and v3.0.0 key on aws:SecureTransport only. The "
+                  "cis-aws-foundations-v5 baseline sets it.", Stricter.FALSE),
+    ),
 ))
 def s3_bucket_ssl_requests_only(ctx: CheckContext) -> Result:
     """PASS when every bucket's policy (GetBucketPolicy, read as untrusted JSON) has a statement with Effect Deny,
@@ -242,13 +268,20 @@ def s3_bucket_ssl_requests_only(ctx: CheckContext) -> Result:
     has no policy (NoSuchBucketPolicy), a policy that is not JSON, or no such statement (each failing bucket named
     by ARN, with its tags). NOT_APPLICABLE when the account has no bucket; TIMEOUT ("judged N of M buckets") when
     the audit's deadline comes first with nothing failing; ERROR when a call is refused. Account-wide: every
-    bucket, whatever its region. A Deny on s3:TlsVersion alone (CIS v5.0.0's alternative) is not accepted: a
-    plain-HTTP request carries no TLS version, so such a statement may not deny it.
+    bucket, whatever its region. With `accept_tls_version_deny` (CIS v5.0.0 2.1.1, "Enforce TLS version"), the
+    same Deny with only {"NumericLessThan": {"s3:TlsVersion": V}} as its condition also passes:
+    AWS's Knowledge Center calls that policy one that "enforces HTTPS", and shows that adding
+    {"Bool": {"aws:SecureTransport": "true"}} to it is what lets HTTP through - so a TLS-version Deny with any
+    other condition beside it is not accepted. Off by default: the Config rule and S3.5 ask for aws:SecureTransport.
 
     Source: AWS Config rule s3-bucket-ssl-requests-only
     (https://docs.aws.amazon.com/config/latest/developerguide/s3-bucket-ssl-requests-only.html); Security Hub S3.5
-    (https://docs.aws.amazon.com/securityhub/latest/userguide/s3-controls.html#s3-5); CIS 2.1.1 (v3.0.0 and v5.0.0).
+    (https://docs.aws.amazon.com/securityhub/latest/userguide/s3-controls.html#s3-5); CIS 2.1.1 (v3.0.0 and v5.0.0);
+    AWS Knowledge Center, "How can I enforce TLS 1.2 or later for my Amazon S3 buckets?"
+    (https://repost.aws/knowledge-center/s3-enforce-modern-tls).
     """
+    accept_tls_version = bool(ctx.param("accept_tls_version_deny"))
+
     def verdict(bucket: Bucket) -> str | None:
         answer = bucket_call(ctx, bucket, "get_bucket_policy", missing="NoSuchBucketPolicy")
         if answer is None:
@@ -256,8 +289,9 @@ def s3_bucket_ssl_requests_only(ctx: CheckContext) -> Result:
         found = statements(answer.get("Policy"))
         if found is None:
             return "its bucket policy is not a JSON policy document"
-        if not any(denies_http(s, bucket) for s in found):
-            return "its policy does not deny requests with aws:SecureTransport false"
+        if not any(denies_http(s, bucket, accept_tls_version=accept_tls_version) for s in found):
+            tls = " or an old TLS version" if accept_tls_version else ""
+            return f"its policy does not deny requests with aws:SecureTransport false{tls}"
         return None
 
     return judge_buckets(ctx, verdict, passed_message="All {count} buckets deny requests without TLS",

@@ -44,6 +44,7 @@ from preflight.policy import (
     Selection,
     TemplateChecks,
 )
+from preflight.named_baselines import NAMED, named_baseline
 from preflight.registry import Registry
 
 BASELINE_ENV = "PREFLIGHT_BASELINE"  # a baseline name, file:PATH, ssm:PARAMETER or s3://BUCKET/KEY
@@ -52,51 +53,6 @@ PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 KEYS = ("description", "extends", "checks", "mode", "on_error", "fail_on", "regions", "exemptions", "allow_overrides",
         "reports", "template_checks") + detective.KEYS
 REPORT_KEYS = ("s3", "security_hub", "sns")
-
-HEADLINE = ("cloudtrail-enabled", "root-account-mfa-enabled", "s3-account-level-public-access-blocks",
-            "config-recording-enabled")
-RECOMMENDED = HEADLINE + (
-    "root-account-no-access-keys", "iam-password-policy", "guardduty-enabled", "securityhub-enabled",
-    "access-analyzer-enabled", "ebs-encryption-by-default", "default-security-groups-closed",
-    "cloudtrail-log-file-validation", "cloudtrail-kms-encryption", "cloudtrail-cloudwatch-logs",
-    "config-global-resources-recorded",
-)
-
-
-def named_baseline(name: str, registry: Registry) -> dict[str, Any] | None:
-    if name == "minimal":
-        return {"description": "The four headline checks.", "checks": list(HEADLINE)}
-    if name == "recommended":
-        # Every enabled region: a region nobody watches (GuardDuty or Config off) is where an attacker works unseen.
-        return {"description": "The headline checks and the account-wide guard rails, in every enabled region.",
-                "checks": list(RECOMMENDED), "regions": "all"}
-    if name == "cis-aws-foundations-v3":
-        # CIS 3.3 ("AWS Config is enabled in all regions"), 1.20, 2.2.1, 4.16 and 5.4 are all-region items.
-        return {"description": "Every catalogue check that maps to a CIS AWS Foundations v3.0 item, in every region.",
-                "checks": [c.id for c in registry if c.meta.controls.cis_aws_v3], "regions": "all"}
-    if name == "cis-aws-foundations-v5":
-        # The current version (Security Hub recommends it "to stay current"); v5 renumbered 30 items.
-        return {"description": "Every catalogue check that maps to a CIS AWS Foundations v5.0.0 item (Automated, and "
-                               "the Manual items preflight can judge), in every enabled region.",
-                "checks": [{"id": c.id, "parameters": V5_PARAMETERS[c.id]} if c.id in V5_PARAMETERS else c.id
-                           for c in registry if c.meta.controls.cis_aws_v5], "regions": "all"}
-    return None
-
-
-def check_ids(document: Mapping[str, Any] | None) -> list[str]:
-    """The ids a baseline document selects (an entry is an id or {id, parameters, severity})."""
-    entries = (document or {}).get("checks") or ()
-    return [e["id"] if isinstance(e, Mapping) else e for e in entries]
-
-
-NAMED = ("minimal", "recommended", "cis-aws-foundations-v3", "cis-aws-foundations-v5")
-# Where CIS v5.0.0 changed the pass rule of an item both versions share (shared/reference/cis-v5-coverage.md, §4).
-V5_PARAMETERS: dict[str, dict[str, Any]] = {
-    "root-account-mfa-enabled": {"pass_without_root_password": True},
-    "ec2-instance-profile-attached": {"require_role_in_profile": True},
-    "cis-monitoring-security-group-changes": {"include_v5_events": True},  # v5.0.0 4.10 adds ModifySecurityGroupRules
-}
-
 
 def default_policy(registry: Registry) -> Policy:
     """No baseline configured by whoever deployed the auditor: minimal, and the template is in charge."""

@@ -62,7 +62,7 @@ def install_latency() -> None:
 def warm_audits() -> dict[str, float]:
     from moto import mock_aws
 
-    from preflight.baseline import HEADLINE
+    from preflight.named_baselines import HEADLINE
     from sim.account import make_compliant
     from sim.cloudformation import FakeLambdaContext, event, start_response_server
 

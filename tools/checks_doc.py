@@ -6,7 +6,7 @@ import inspect
 import sys
 from pathlib import Path
 
-from preflight import baseline
+from preflight import named_baselines
 from preflight.benchmarks import RECOMMENDATIONS, Benchmark, items, labelled
 from preflight.registry import Registry, default_registry
 
@@ -15,7 +15,8 @@ CHECKS_DOC = ROOT / "docs" / "checks.md"
 
 
 def _baselines_of(check_id: str, registry: Registry) -> str:
-    names = [n for n in baseline.NAMED if check_id in baseline.check_ids(baseline.named_baseline(n, registry))]
+    names = [n for n in named_baselines.NAMED
+             if check_id in named_baselines.check_ids(named_baselines.named_baseline(n, registry))]
     return ", ".join(f"`{n}`" for n in names) or "none (opt in)"
 
 

@@ -180,14 +180,15 @@ def check_writable(path: str) -> None:
 def baseline_source(value: str, registry) -> str:
     """A shipped name, file:/ssm:/s3:// as given; a plain path to a file becomes file:PATH; anything else is
     a name that does not exist (with the closest one)."""
-    from preflight import baseline, validation
+    from preflight import named_baselines, validation
 
-    if baseline.named_baseline(value, registry) is not None or value.startswith(BASELINE_SCHEMES):
+    if named_baselines.named_baseline(value, registry) is not None or value.startswith(BASELINE_SCHEMES):
         return value
     if os.sep in value or value.endswith((".yaml", ".yml", ".json")) or os.path.exists(value):
         return f"file:{os.path.abspath(value)}"
-    raise UsageError(f"unknown baseline '{value[:80]}'{validation.suggest(value, baseline.NAMED, list_all=False)}: use a name "
-                     f"({', '.join(baseline.NAMED)}), a file path, ssm:PARAMETER or s3://BUCKET/KEY")
+    suggestion = validation.suggest(value, named_baselines.NAMED, list_all=False)
+    raise UsageError(f"unknown baseline '{value[:80]}'{suggestion}: use a name "
+                     f"({', '.join(named_baselines.NAMED)}), a file path, ssm:PARAMETER or s3://BUCKET/KEY")
 
 
 def check_regions_enabled(names: Sequence[str], accesses) -> None:

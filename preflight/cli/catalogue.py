@@ -34,7 +34,7 @@ def list_checks(registry, fmt: str) -> str:
 
 
 def explain(check_id: str, registry) -> str:
-    from preflight import baseline, validation
+    from preflight import named_baselines, validation
     from preflight.benchmarks import Benchmark, labelled
 
     if check_id not in registry:
@@ -42,7 +42,8 @@ def explain(check_id: str, registry) -> str:
                          "`preflight checks` lists them")
     check = registry.get(check_id)
     meta = check.meta
-    in_baselines = [n for n in baseline.NAMED if check_id in baseline.check_ids(baseline.named_baseline(n, registry))]
+    in_baselines = [n for n in named_baselines.NAMED
+                    if check_id in named_baselines.check_ids(named_baselines.named_baseline(n, registry))]
     lines = [meta.id, "=" * len(meta.id), meta.title, "",
              f"Severity:      {meta.severity.value}",
              f"Scope:         {meta.scope.value}" + (" (every audited region)" if meta.scope.value == "regional" else ""),

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from checks import ALL_CHECKS
-from preflight.baseline import HEADLINE
+from preflight.named_baselines import HEADLINE
 from preflight import handler
 from preflight.model import Check, CheckMeta, Controls, Severity, failed, passed
 from preflight.registry import Registry

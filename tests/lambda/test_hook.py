@@ -133,7 +133,7 @@ def test_a_hanging_check_is_answered_within_the_hook_budget_whatever_the_functio
     from preflight.cloudformation.baseline_cache import BaselineCache
 
     monkeypatch.setattr(handler, "baselines", BaselineCache(source=""))
-    monkeypatch.setattr("preflight.baseline.HEADLINE", ("hanging",))
+    monkeypatch.setattr("preflight.named_baselines.HEADLINE", ("hanging",))
     started = time.monotonic()
     try:
         response = answer("hook-stack-create.json", remaining_s=900)

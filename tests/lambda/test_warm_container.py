@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from preflight.baseline import HEADLINE
+from preflight.named_baselines import HEADLINE
 from sim.account import make_compliant, put_public_access_block, set_root_mfa
 from tests.support.handler import invoke
 

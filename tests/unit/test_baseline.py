@@ -7,7 +7,7 @@ import boto3
 import pytest
 
 from checks import ALL_CHECKS
-from preflight import baseline
+from preflight import baseline, named_baselines
 from preflight.errors import BaselineError
 from preflight.model import Mode, OnError, Severity
 from preflight.policy import RegionsKind
@@ -27,9 +27,9 @@ def problems(document) -> list[str]:
 
 
 def test_minimal_is_the_four_headline_checks_and_the_default():
-    assert [s.check.id for s in baseline.load("minimal", None, REGISTRY).selections] == list(baseline.HEADLINE)
+    assert [s.check.id for s in baseline.load("minimal", None, REGISTRY).selections] == list(named_baselines.HEADLINE)
     default = baseline.load("", None, REGISTRY)
-    assert [s.check.id for s in default.selections] == list(baseline.HEADLINE)
+    assert [s.check.id for s in default.selections] == list(named_baselines.HEADLINE)
     assert default.allow_overrides  # nobody deployed a baseline: the template is in charge
 
 
@@ -58,7 +58,7 @@ def test_a_full_document():
                         "approved_by": "secops", "expires": datetime.date(2030, 1, 1)}],
     })
     ids = [s.check.id for s in policy.selections]
-    assert ids == list(baseline.HEADLINE) + ["guardduty-enabled", "iam-password-policy"]
+    assert ids == list(named_baselines.HEADLINE) + ["guardduty-enabled", "iam-password-policy"]
     password = policy.selection("iam-password-policy")
     assert password.parameters["minimum_length"] == 16 and password.parameters["reuse_prevention"] == 24
     assert password.severity is Severity.CRITICAL
@@ -166,13 +166,13 @@ def test_the_cis_baseline_audits_every_region():
 
 
 def test_each_cis_version_has_its_own_baseline_of_the_checks_mapped_to_it():
-    from preflight.baseline import named_baseline
+    from preflight.named_baselines import named_baseline
     from preflight.registry import default_registry
 
     registry = default_registry()
     v3, v5 = (named_baseline(f"cis-aws-foundations-{v}", registry) for v in ("v3", "v5"))
     assert v3["regions"] == v5["regions"] == "all"
-    from preflight.baseline import check_ids
+    from preflight.named_baselines import check_ids
 
     assert set(check_ids(v5)) == {c.id for c in registry if c.meta.controls.cis_aws_v5}
     assert "root-account-mfa-enabled" in check_ids(v5) and "template-iam-actions-exist" not in check_ids(v5)
@@ -180,7 +180,8 @@ def test_each_cis_version_has_its_own_baseline_of_the_checks_mapped_to_it():
 
 
 def test_the_v5_baseline_sets_the_pass_rules_v5_changed():
-    """CIS v5.0.0 1.4 passes a root user without a password; 1.17 wants a role in the instance profile."""
+    """CIS v5.0.0 1.4 passes a root user without a password; 1.17 wants a role in the instance profile; 2.1.1 also
+    takes a Deny of old TLS versions."""
     from preflight.baseline import load
     from preflight.registry import default_registry
 
@@ -189,3 +190,5 @@ def test_the_v5_baseline_sets_the_pass_rules_v5_changed():
     assert v3.selection("root-account-mfa-enabled").parameters["pass_without_root_password"] is False
     assert v5.selection("ec2-instance-profile-attached").parameters["require_role_in_profile"] is True
     assert v3.selection("ec2-instance-profile-attached").parameters["require_role_in_profile"] is False
+    assert v5.selection("s3-bucket-ssl-requests-only").parameters["accept_tls_version_deny"] is True
+    assert v3.selection("s3-bucket-ssl-requests-only").parameters["accept_tls_version_deny"] is False

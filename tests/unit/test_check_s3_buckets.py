@@ -87,7 +87,7 @@ def test_without_buckets_the_per_bucket_checks_are_not_applicable(run_check):
      "does not deny"),
     ({"Statement": [statement(resource="arn:aws:s3:::app-logs/*", condition=HTTP_FALSE)]}, "does not deny"),
     ({"Statement": [statement(action="s3:GetObject", condition=HTTP_FALSE)]}, "does not deny"),
-    ({"Statement": [statement(condition={"NumericLessThan": {"s3:TlsVersion": "1.2"}})]}, "does not deny"),
+    ({"Statement": [statement(condition={"NumericLessThan": {"s3:TlsVersion": "1.2"}})]}, "does not deny"),  # v3, S3.5
 ])
 def test_a_bucket_without_a_deny_of_plain_http_fails(run_check, policy, why):
     arn = bucket("app-logs", policy=policy)
@@ -105,6 +105,29 @@ def test_a_bucket_without_a_deny_of_plain_http_fails(run_check, policy, why):
 def test_each_form_of_the_deny_passes(run_check, deny):
     bucket("app-logs", policy={"Version": "2012-10-17", "Statement": deny})
     assert run_check(SSL).status is Status.PASS
+
+
+TLS_BELOW_1_2 = {"NumericLessThan": {"s3:TlsVersion": "1.2"}}
+
+
+def test_under_cis_v5_a_deny_of_old_tls_versions_also_passes(run_check):
+    bucket("app-logs", policy={"Statement": [statement(condition=TLS_BELOW_1_2)]})
+    assert run_check(SSL).status is Status.FAIL  # the Config rule's and S3.5's reading
+    assert run_check(SSL, accept_tls_version_deny=True).status is Status.PASS
+
+
+@pytest.mark.parametrize("condition", [
+    {**TLS_BELOW_1_2, "Bool": {"aws:SecureTransport": "true"}},  # AWS's example of a policy that lets HTTP through
+    {"NumericLessThan": {"s3:TlsVersion": "1.2", "aws:MultiFactorAuthAge": "3600"}},
+    {"NumericGreaterThan": {"s3:TlsVersion": "1.2"}},
+    {"NumericLessThan": {"s3:TlsVersion": "latest"}},
+    {"NumericLessThan": {"s3:TlsVersion": ["1.2", "1.3"]}},
+])
+def test_a_narrowed_or_odd_tls_version_deny_still_fails_under_cis_v5(run_check, condition):
+    arn = bucket("app-logs", policy={"Statement": [statement(condition=condition)]})
+    result = run_check(SSL, accept_tls_version_deny=True)
+    assert result.status is Status.FAIL and result.resources == (arn,)
+    assert "or an old TLS version" in result.evidence["failing"][0]["why"]
 
 
 @pytest.mark.parametrize("text", ["not json", "[1, 2]", '{"Statement": "x"}', '{"Statement": [[]]}', "null"])
@@ -234,7 +257,7 @@ def test_the_listing_pages_with_continuation_tokens(monkeypatch):
     for i in range(5):
         bucket(f"bucket-{i}", hardened=i != 3)
     session, calls = recording()
-    result = SSL.run(context(session))
+    result = SSL.run(context(session, accept_tls_version_deny=False))
     assert calls.count("ListBuckets") == 3 and result.evidence["judged"] == 5
     assert result.status is Status.FAIL and result.resources == ("arn:aws:s3:::bucket-3",)
 
@@ -277,7 +300,7 @@ def test_a_deadline_during_the_listing_is_a_timeout(monkeypatch):
         bucket(f"bucket-{i}", hardened=True)
     session, clock = new_session(region_name=REGION), [0.0]
     _clock_after(session, "ListBuckets", 1, clock)
-    result = SSL.run(context(session, Deadline(50.0, lambda: clock[0])))
+    result = SSL.run(context(session, Deadline(50.0, lambda: clock[0]), accept_tls_version_deny=False))
     assert result.status is Status.TIMEOUT and "judged 0 of 2+ buckets" in result.message
 
 
@@ -307,7 +330,7 @@ def test_failing_buckets_are_bounded_and_tags_read_only_for_the_named(monkeypatc
     for i in range(4):
         bucket(f"bucket-{i}")
     session, calls = recording()
-    result = SSL.run(context(session))
+    result = SSL.run(context(session, accept_tls_version_deny=False))
     assert result.evidence["failing_count"] == 4 and result.resources[-1] == "(and 2 more not named)"
     assert calls.count("GetBucketTagging") == 2
 
