@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from checks._per_resource import Listing, arn
 from preflight.context import CheckContext
-from preflight.model import CheckMeta, Controls, Result, Scope, Severity
+from preflight.model import CheckMeta, Controls, Parameter, Result, Scope, Severity, Stricter
 from preflight.registry import check
 
 ADMIN_PORTS = (22, 3389)
@@ -51,6 +51,11 @@ def breaches(acl: dict) -> list[str]:
     remediation_url="https://docs.aws.amazon.com/securityhub/latest/userguide/ec2-controls.html#ec2-21",
     iam_actions=("ec2:DescribeNetworkAcls",),
     scope=Scope.REGIONAL,
+    parameters=(
+        Parameter("skip_default_acls", bool, False, "Leave each VPC's default network ACL (IsDefault) unjudged, as "
+                  "Security Hub EC2.21 does (\"The control doesn't generate findings for a default network ACL\"); "
+                  "the CIS audit judges every network ACL, so the CIS baselines leave it off.", Stricter.FALSE),
+    ),
 ))
 def nacl_no_unrestricted_ssh_rdp(ctx: CheckContext) -> Result:
     """FAIL when a network ACL lets TCP or UDP traffic from 0.0.0.0/0 or ::/0 reach port 22 or 3389 (CIS v3.0.0
@@ -63,6 +68,9 @@ def nacl_no_unrestricted_ssh_rdp(ctx: CheckContext) -> Result:
     lower-numbered deny from the same whole-internet source shadows a later allow; a deny for a narrower source
     does not. PASS when no ACL does; NOT_APPLICABLE when the region has no network ACL; TIMEOUT ("judged N of
     M") when the deadline cuts the listing short with nothing found; ERROR when DescribeNetworkAcls is refused.
+    A VPC's default network ACL allows all inbound traffic until someone changes it, so it fails here as it fails
+    the CIS audit (every network ACL); with `skip_default_acls` it is left out, as Security Hub EC2.21 leaves it
+    (https://docs.aws.amazon.com/securityhub/latest/userguide/ec2-controls.html#ec2-21) - the evidence counts it.
 
     Source: AWS Config rule nacl-no-unrestricted-ssh-rdp
     (https://docs.aws.amazon.com/config/latest/developerguide/nacl-no-unrestricted-ssh-rdp.html); Security Hub
@@ -70,7 +78,11 @@ def nacl_no_unrestricted_ssh_rdp(ctx: CheckContext) -> Result:
     (https://docs.aws.amazon.com/vpc/latest/userguide/nacl-rules.html).
     """
     listing = Listing(ctx, "network ACLs")
+    skipped_default = 0
     for acl in listing.items("ec2", "describe_network_acls", "NetworkAcls"):
+        if acl.get("IsDefault") and ctx.param("skip_default_acls"):
+            skipped_default += 1
+            continue
         listing.judged()
         found = breaches(acl)
         if found:
@@ -78,7 +90,8 @@ def nacl_no_unrestricted_ssh_rdp(ctx: CheckContext) -> Result:
     return listing.result(
         passed_message="None of {count} network ACLs allows ingress to ports 22 or 3389 from 0.0.0.0/0 or ::/0",
         failing_message="allow ingress to port 22 or 3389 from the internet",
-        not_applicable_message="There are no network ACLs")
+        not_applicable_message="There are no network ACLs" + (" but default ones, left out" if skipped_default else ""),
+        default_acls_skipped=skipped_default)
 
 
 CHECKS = (nacl_no_unrestricted_ssh_rdp,)

@@ -37,6 +37,16 @@ def test_the_default_acl_allowing_everything_fails_and_denies_first_pass(run_che
     assert run_check(NACL).status is Status.PASS
 
 
+def test_as_security_hub_ec2_21_does_the_default_acl_can_be_left_out(run_check):
+    """CIS judges every network ACL; EC2.21 "doesn't generate findings for a default network ACL"."""
+    skipped = run_check(NACL, skip_default_acls=True)
+    assert skipped.status is Status.NOT_APPLICABLE and "but default ones, left out" in skipped.message
+    assert skipped.evidence["default_acls_skipped"] == 1
+    acl = acl_with((100, "6", "allow", "0.0.0.0/0", (22, 22)))
+    result = run_check(NACL, skip_default_acls=True)
+    assert result.status is Status.FAIL and result.resources == (f"arn:aws:ec2:{REGION}:{ACCOUNT_ID}:network-acl/{acl}",)
+
+
 @pytest.mark.parametrize("entry, why", [
     ((100, "6", "allow", "0.0.0.0/0", (22, 22)), "rule 100 allows tcp 22 from 0.0.0.0/0"),
     ((100, "17", "allow", "0.0.0.0/0", (3000, 4000)), "rule 100 allows udp 3389 from 0.0.0.0/0"),
