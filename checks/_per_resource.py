@@ -41,11 +41,14 @@ DEADLINE_MARGIN_S = 0.25  # time kept back at the deadline, beyond the slowest p
 Paging = tuple[str, int, str, str]
 
 
+def partition(region: str) -> str:
+    return "aws-cn" if region.startswith("cn-") else "aws-us-gov" if region.startswith("us-gov-") else "aws"
+
+
 def arn(ctx: CheckContext, kind: str, resource_id: str, owner: str | None = None) -> str:
     """arn:PARTITION:ec2:REGION:ACCOUNT:KIND/ID, for listings whose items do not carry their ARN. `owner`: the
     item's OwnerId (no call to learn the account id then)."""
-    partition = "aws-cn" if ctx.region.startswith("cn-") else "aws-us-gov" if ctx.region.startswith("us-gov-") else "aws"
-    return f"arn:{partition}:ec2:{ctx.region}:{owner or ctx.account_id}:{kind}/{resource_id}"
+    return f"arn:{partition(ctx.region)}:ec2:{ctx.region}:{owner or ctx.account_id}:{kind}/{resource_id}"
 
 
 def tags_of(item: dict) -> dict[str, str]:

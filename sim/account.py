@@ -435,14 +435,20 @@ def create_kms_key(*, region: str = REGION, rotation: bool = True, key_spec: str
 
 def make_region_compliant(region: str) -> None:
     """The regional guard rails: GuardDuty, Security Hub, Access Analyzer, EBS encryption, closed default SGs,
-    network ACLs closed to SSH/RDP from the internet, VPC flow logs, EBS snapshot Block Public Access; and a
-    customer managed KMS key that rotates."""
-    from sim import moto_gaps
+    network ACLs closed to SSH/RDP from the internet, VPC flow logs, EBS snapshot and AMI Block Public Access,
+    IMDSv2 required (and enforced) as the account's default for new instances; and a customer managed KMS key
+    that rotates."""
+    from sim import ec2_account_settings, moto_gaps
 
     client("guardduty", region_name=region).create_detector(Enable=True)
     client("securityhub", region_name=region).enable_security_hub()
     moto_gaps.create_analyzer(region)
-    moto_gaps.snapshot_block_public_access[region] = "block-all-sharing"
+    settings = ec2_account_settings.region(region)
+    settings.snapshot_block_public_access = "block-all-sharing"
+    settings.image_block_public_access = "block-new-sharing"
+    settings.metadata_defaults = ec2_account_settings.MetadataDefaults(
+        http_tokens="required", http_tokens_enforced="enabled", http_put_response_hop_limit=2,
+        http_endpoint="enabled")
     ec2 = client("ec2", region_name=region)
     ec2.enable_ebs_encryption_by_default()
     for group in ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": ["default"]}])["SecurityGroups"]:
@@ -475,6 +481,19 @@ def run_instance(region: str = REGION, *, profile_role: str | None = None, profi
     return client("ec2", region_name=region).run_instances(
         ImageId="ami-12c6146b", MinCount=1, MaxCount=1, MetadataOptions={"HttpTokens": tokens, "HttpEndpoint": "enabled"},
         **extra)["Instances"][0]["InstanceId"]
+
+
+def create_image(name: str, *, region: str = REGION, public: bool = False, tags: dict[str, str] | None = None) -> str:
+    """An AMI the account owns (made from an instance), shared with everyone when `public` (launch permission group
+    "all"); returns its ARN, which names no account (arn:aws:ec2:REGION::image/ID)."""
+    ec2 = client("ec2", region_name=region)
+    instance = ec2.run_instances(ImageId="ami-12c6146b", MinCount=1, MaxCount=1)["Instances"][0]["InstanceId"]
+    extra: dict[str, Any] = {"TagSpecifications": [{"ResourceType": "image", "Tags": [
+        {"Key": k, "Value": v} for k, v in tags.items()]}]} if tags else {}
+    image = ec2.create_image(InstanceId=instance, Name=name, **extra)["ImageId"]
+    if public:
+        ec2.modify_image_attribute(ImageId=image, LaunchPermission={"Add": [{"Group": "all"}]})
+    return f"arn:aws:ec2:{region}::image/{image}"
 
 
 def make_fully_compliant(regions: tuple[str, ...] = (REGION,)) -> None:

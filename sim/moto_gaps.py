@@ -26,9 +26,11 @@ stand-in in the project with the AWS document that justifies it.
   `_page_as_aws_does` pages moto's whole answer (client-side). The same for RDS DescribeDBClusters (MaxRecords,
   Marker: RDS API Reference, DescribeDBClusters) and KMS ListKeys (Limit, Marker / NextMarker and Truncated:
   KMS API Reference, ListKeys), which moto also answers in one piece.
-- GetSnapshotBlockPublicAccessState (EBS snapshot Block Public Access) is not implemented: `snapshot_block_public_access`
-  holds each region's State; a region not set answers "unblocked", the setting's default (EC2 API Reference,
-  GetSnapshotBlockPublicAccessState; EBS User Guide, "Block public access for snapshots").
+- The regional EC2 account settings - GetSnapshotBlockPublicAccessState, GetImageBlockPublicAccessState and
+  GetInstanceMetadataDefaults - are not implemented: `sim/ec2_account_settings.py` models them once (AWS's defaults
+  until a scenario changes a region), answered client-side by `install_client_answers()`.
+- DescribeImages also ignores MaxResults (EC2 API Reference, DescribeImages: MaxResults, NextToken; AWS strongly
+  recommends paginated requests): paged by `_page_as_aws_does` as the Describe calls above.
 - GetCredentialReport's GeneratedTime: AWS gives the time IAM generated the report (IAM API Reference,
   GetCredentialReport: "The date and time when the credential report was created"); moto always answers
   2015-02-02T20:02:02Z. `patch_backends()` notes when moto's backend first generates the report and answers
@@ -54,7 +56,7 @@ import json
 import botocore.handlers
 from botocore.awsrequest import AWSResponse
 
-from sim import config_compliance, security_hub_findings
+from sim import config_compliance, ec2_account_settings, security_hub_findings
 
 analyzers: dict[str, list[dict]] = {}  # region -> analyzers
 opted_in: set[str] = set()  # opt-in regions enabled for the simulated account
@@ -65,7 +67,6 @@ DEFAULT_ENABLED_REGIONS = frozenset({
     "eu-west-3", "eu-north-1", "sa-east-1",
 })
 cloudwatch_deliveries: dict[str, datetime.datetime] = {}  # trail name or ARN -> last delivery
-snapshot_block_public_access: dict[str, str] = {}  # region -> State (block-all-sharing, block-new-sharing)
 mfa_delete: set[str] = set()  # buckets whose versioning has MFA delete enabled
 roles_must_exist = False  # AssumeRole refuses a role missing from its account's IAM, as AWS does
 _installed = False
@@ -116,6 +117,7 @@ PAGED_BY_AWS = {
     ("ec2", "DescribeNetworkAcls"): ("NetworkAcls", "MaxResults", "NextToken", "NextToken", None),
     ("ec2", "DescribeVpcs"): ("Vpcs", "MaxResults", "NextToken", "NextToken", None),
     ("ec2", "DescribeFlowLogs"): ("FlowLogs", "MaxResults", "NextToken", "NextToken", None),
+    ("ec2", "DescribeImages"): ("Images", "MaxResults", "NextToken", "NextToken", None),
     ("rds", "DescribeDBClusters"): ("DBClusters", "MaxRecords", "Marker", "Marker", None),
     ("kms", "ListKeys"): ("Keys", "Limit", "Marker", "NextMarker", "Truncated"),
 }
@@ -152,13 +154,6 @@ def _page_as_aws_does(model, parsed, context, **_):
         parsed[token_out] = str(offset + size)
     if truncated:
         parsed[truncated] = more
-
-
-def _snapshot_block_public_access(model, context, **_):
-    if model.service_model.service_name != "ec2" or model.name != "GetSnapshotBlockPublicAccessState":
-        return None
-    state = snapshot_block_public_access.get(context.get("client_region"), "unblocked")
-    return AWSResponse("https://ec2.local", 200, {}, None), {"State": state, "ManagedBy": "account"}
 
 
 def _remember_bucket(params, model, context, **_):
@@ -306,7 +301,7 @@ def install_client_answers() -> None:
         botocore.handlers.BUILTIN_HANDLERS.append(("after-call.*.*", _add_delivery_time))
         botocore.handlers.BUILTIN_HANDLERS.append(("after-call.*.*", _regions_as_aws_lists_them))
         botocore.handlers.BUILTIN_HANDLERS.append(("before-call.*.*", _remember_page))
-        botocore.handlers.BUILTIN_HANDLERS.append(("before-call.*.*", _snapshot_block_public_access))
+        botocore.handlers.BUILTIN_HANDLERS.append(("before-call.ec2.*", ec2_account_settings.answer))
         botocore.handlers.BUILTIN_HANDLERS.append(("after-call.*.*", _page_as_aws_does))
         botocore.handlers.BUILTIN_HANDLERS.append(("before-parameter-build.s3.GetBucketVersioning", _remember_bucket))
         botocore.handlers.BUILTIN_HANDLERS.append(("after-call.s3.GetBucketVersioning", _add_mfa_delete))
@@ -326,7 +321,8 @@ def deliver_to_cloudwatch(trail_name_or_arn: str, when: datetime.datetime | None
 
 def snapshot() -> dict:
     """The client-side answers as JSON-able data, for an auditor in another process (`restore` there)."""
-    return {"analyzers": analyzers, "opted_in": sorted(opted_in), "mfa_delete": sorted(mfa_delete), "snapshot_block_public_access": snapshot_block_public_access,
+    return {"analyzers": analyzers, "opted_in": sorted(opted_in), "mfa_delete": sorted(mfa_delete),
+            "ec2_account_settings": ec2_account_settings.snapshot(),
             "cloudwatch_deliveries": {k: v.isoformat() for k, v in cloudwatch_deliveries.items()}}
 
 
@@ -335,7 +331,7 @@ def restore(state: dict) -> None:
     analyzers.update(state["analyzers"])
     opted_in.update(state["opted_in"])
     mfa_delete.update(state.get("mfa_delete", ()))
-    snapshot_block_public_access.update(state.get("snapshot_block_public_access", {}))
+    ec2_account_settings.restore(state.get("ec2_account_settings", {}))
     cloudwatch_deliveries.update({k: datetime.datetime.fromisoformat(v)
                                   for k, v in state["cloudwatch_deliveries"].items()})
 
@@ -348,4 +344,4 @@ def reset() -> None:
     mfa_delete.clear()
     config_compliance.reset()
     cloudwatch_deliveries.clear()
-    snapshot_block_public_access.clear()
+    ec2_account_settings.reset()

@@ -7,7 +7,7 @@ from preflight.aws.access import new_session
 from preflight.concurrency import Deadline
 from preflight.context import CheckContext
 from preflight.model import Status
-from sim import moto_gaps, stubs
+from sim import ec2_account_settings, stubs
 from sim.account import add_flow_logs, close_admin_ports_in_network_acls, make_region_compliant
 from sim.cloudformation import ACCOUNT_ID, REGION
 from tests.support.network import context, ec2, run_audit, slow_listing
@@ -171,21 +171,21 @@ def test_the_compliant_region_passes_every_network_check(run_check):
 
 # --- EBS snapshot Block Public Access ------------------------------------------------------------------------
 
-SNAPSHOT_BPA, = ec2_guardrails.CHECKS
+SNAPSHOT_BPA = ec2_guardrails.ebs_snapshot_block_public_access
 
 
 @pytest.mark.parametrize("state, status", [(None, Status.FAIL), ("block-new-sharing", Status.FAIL),
                                            ("block-all-sharing", Status.PASS)])
 def test_only_blocking_all_snapshot_sharing_passes(run_check, state, status):
     if state:
-        moto_gaps.snapshot_block_public_access[REGION] = state
+        ec2_account_settings.region(REGION).snapshot_block_public_access = state
     result = run_check(SNAPSHOT_BPA)
     assert result.status is status and result.evidence["state"] == (state or "unblocked")
     assert ("already public stay public" in result.message) == (state == "block-new-sharing")
 
 
 def test_snapshot_block_public_access_is_regional_and_a_refusal_is_an_error(run_check):
-    moto_gaps.snapshot_block_public_access["eu-west-1"] = "block-all-sharing"
+    ec2_account_settings.region("eu-west-1").snapshot_block_public_access = "block-all-sharing"
     assert run_check(SNAPSHOT_BPA, region="eu-west-1").status is Status.PASS
     assert run_check(SNAPSHOT_BPA).status is Status.FAIL
     session = stubs.answering({("ec2", "GetSnapshotBlockPublicAccessState"): stubs.error("UnauthorizedOperation", "no", 403)})
