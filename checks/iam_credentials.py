@@ -46,7 +46,7 @@ def mfa_enabled_for_iam_console_access(ctx: CheckContext) -> Result:
     mfa-enabled-for-iam-console-access
     (https://docs.aws.amazon.com/config/latest/developerguide/mfa-enabled-for-iam-console-access.html)."""
     credentials = report.credential_report(ctx)
-    age = credentials.evidence()
+    age = credentials.evidence(_now())
     with_password = [row for row in credentials.users if report.flag(row, "password_enabled")]
     if not with_password:
         return not_applicable("No IAM user has a console password.", **age)
@@ -85,9 +85,9 @@ def iam_user_unused_credentials_check(ctx: CheckContext) -> Result:
     iam-user-unused-credentials-check
     (https://docs.aws.amazon.com/config/latest/developerguide/iam-user-unused-credentials-check.html)."""
     credentials = report.credential_report(ctx)
-    age = credentials.evidence()
-    limit = datetime.timedelta(days=ctx.param("max_unused_days"))
     now = _now()
+    age = credentials.evidence(now)
+    limit = datetime.timedelta(days=ctx.param("max_unused_days"))
     judged, unused = 0, []
     for row in credentials.users:
         for credential, used, fallback in _credentials_in_use(row):
@@ -140,7 +140,7 @@ def iam_user_single_active_access_key(ctx: CheckContext) -> Result:
     credential report's fields: IAM User Guide, "Getting credential reports"
     (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_getting-report.html)."""
     credentials = report.credential_report(ctx)
-    age = credentials.evidence()
+    age = credentials.evidence(_now())
     with_keys = [row for row in credentials.users if any(report.flag(row, f"{key}_active") for key in KEYS)]
     if not with_keys:
         return not_applicable("No IAM user has an active access key.", **age)
@@ -176,9 +176,9 @@ def access_keys_rotated(ctx: CheckContext) -> Result:
     AWS Config access-keys-rotated, maxAccessKeyAge 90
     (https://docs.aws.amazon.com/config/latest/developerguide/access-keys-rotated.html)."""
     credentials = report.credential_report(ctx)
-    age = credentials.evidence()
-    limit = datetime.timedelta(days=ctx.param("max_access_key_age_days"))
     now = _now()
+    age = credentials.evidence(now)
+    limit = datetime.timedelta(days=ctx.param("max_access_key_age_days"))
     active, old = 0, []
     for row in credentials.users:
         for key in KEYS:
