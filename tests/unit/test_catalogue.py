@@ -31,6 +31,12 @@ def test_the_catalogue_has_at_least_sixteen_checks():
     assert len(default_registry()) >= 16
 
 
+# Issue 22, "a well-built organization trail": no CIS recommendation or Security Hub control judges these (the
+# docstring of each says why, cloudtrail-s3-bucket-object-lock's why not S3.15).
+BEYOND_THE_FRAMEWORKS = {"cloudtrail-insights-enabled", "cloudtrail-lambda-data-events",
+                         "cloudtrail-s3-bucket-object-lock"}
+
+
 @pytest.mark.parametrize("check", ALL_CHECKS, ids=lambda c: c.id)
 def test_every_check_declares_complete_metadata(check):
     meta = check.meta
@@ -45,8 +51,9 @@ def test_every_check_declares_complete_metadata(check):
     if meta.scope is Scope.TEMPLATE:  # reads the template being deployed, never the account
         assert meta.iam_actions == () and meta.controls.security_hub is None
         return
-    # An account check sits in Security Hub's controls, or (CIS 1.13 has no Security Hub control) in CIS alone.
-    assert meta.controls.security_hub or meta.controls.cis_aws_v3
+    # An account check sits in Security Hub's controls, or (CIS 1.13 has no Security Hub control) in CIS alone -
+    # unless it is one of the few no framework item names, listed so that a forgotten mapping still fails.
+    assert meta.controls.security_hub or meta.controls.cis_aws_v3 or meta.id in BEYOND_THE_FRAMEWORKS
     if meta.controls.security_hub:
         assert re.fullmatch(r"[A-Za-z0-9]+\.\d+(, [A-Za-z0-9]+\.\d+)*", meta.controls.security_hub)
     assert meta.iam_actions and all(re.fullmatch(r"[a-z0-9-]+:[A-Za-z]+", a) for a in meta.iam_actions)
