@@ -14,6 +14,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from checks._event_selectors import LAMBDA_FUNCTIONS, S3_OBJECTS, coverage_of, data_events
 from preflight.aws.names import account_in_arn
 from preflight.concurrency import fan_out, spawn
 from preflight.context import CheckContext
@@ -22,26 +23,6 @@ from preflight.errors import EvaluationError
 CLOUDTRAIL_READ_ACTIONS = ("cloudtrail:DescribeTrails", "cloudtrail:GetTrailStatus", "cloudtrail:GetEventSelectors")
 FOREIGN_ORG_TRAIL_CODES = frozenset({"CloudTrailARNInvalidException", "TrailNotFoundException"})
 READ_WRITE_TYPES = ("All", "WriteOnly", "ReadOnly")  # strictest first
-
-
-@dataclass(frozen=True)
-class ManagementCoverage:
-    """Whether *all* read and write management events are recorded. A management selector narrowed to
-    some sources, names, users or resources does not count (AWS Config multi-region-cloudtrail-enabled, the
-    rule behind Security Hub CloudTrail.1: NON_COMPLIANT "if the ExcludeManagementEventSources field is not
-    empty or if AWS CloudTrail is configured to exclude management events such as AWS KMS events or Amazon
-    RDS Data API events"); `narrowing` says how such selectors narrow."""
-
-    reads: bool
-    writes: bool
-    narrowing: tuple[str, ...] = ()
-
-
-# Advanced event selector fields that do not narrow *which* management events are recorded.
-NON_NARROWING_FIELDS = ("eventCategory", "readOnly")
-EXCLUDING_OPERATORS = {"NotEquals": "excludes", "NotStartsWith": "excludes names starting with",
-                       "NotEndsWith": "excludes names ending with"}
-LIMITING_OPERATORS = {"Equals": "", "StartsWith": "starting with ", "EndsWith": "ending with "}
 
 
 @dataclass
@@ -66,6 +47,8 @@ class TrailAssessment:
     # S3 object-level data events for all buckets (CIS 3.8 / 3.9); None: selectors not asked, or not readable
     s3_data_reads: bool | None = None
     s3_data_writes: bool | None = None
+    lambda_invokes: bool | None = None  # Lambda Invoke data events for all functions; None as for S3
+    has_insight_selectors: bool = False  # DescribeTrails' HasInsightSelectors
     cloudwatch_delivery_time: datetime.datetime | None = None
     notes: list[str] = field(default_factory=list)
     error: str | None = None
@@ -74,63 +57,6 @@ class TrailAssessment:
 
 def account_partition(region: str) -> str:
     return "aws-cn" if region.startswith("cn-") else "aws-us-gov" if region.startswith("us-gov-") else "aws"
-
-
-def coverage_of_classic(selectors: list[dict[str, Any]]) -> ManagementCoverage:
-    # AWS defaults: IncludeManagementEvents true, ReadWriteType All.
-    kinds, narrowing = set(), []
-    for selector in selectors:
-        if not selector.get("IncludeManagementEvents", True):
-            continue
-        excluded = selector.get("ExcludeManagementEventSources") or []
-        if excluded:
-            narrowing.append(f"excludes {', '.join(excluded)}")
-        else:
-            kinds.add(selector.get("ReadWriteType", "All"))
-    return ManagementCoverage(reads=bool(kinds & {"All", "ReadOnly"}), writes=bool(kinds & {"All", "WriteOnly"}),
-                              narrowing=tuple(narrowing))
-
-
-def _narrowing_of(field: dict[str, Any]) -> list[str]:
-    """How one advanced field selector narrows the events a selector records, in words."""
-    name, words = field["Field"], []
-    for operator, verb in EXCLUDING_OPERATORS.items():
-        if field.get(operator):
-            words.append(f"{verb} {', '.join(field[operator])}" + ("" if name == "eventSource" else f" ({name})"))
-    for operator, qualifier in LIMITING_OPERATORS.items():
-        if field.get(operator):
-            words.append(f"records only {name} {qualifier}{', '.join(field[operator])}")
-    return words
-
-
-def coverage_of_advanced(selectors: list[dict[str, Any]]) -> ManagementCoverage:
-    reads = writes = False
-    narrowing: list[str] = []
-    for selector in selectors:
-        fields = {f["Field"]: f for f in selector.get("FieldSelectors", [])}
-        if fields.get("eventCategory", {}).get("Equals") != ["Management"]:
-            continue
-        narrowed = [words for name, f in fields.items() if name not in NON_NARROWING_FIELDS for words in _narrowing_of(f)]
-        if narrowed:  # a selector that records only some management events covers neither reads nor writes fully
-            narrowing += narrowed
-            continue
-        read_only = fields.get("readOnly")
-        allowed = {"true", "false"}
-        if read_only is not None:
-            if "Equals" in read_only:
-                allowed &= {v.lower() for v in read_only["Equals"]}
-            if "NotEquals" in read_only:
-                allowed -= {v.lower() for v in read_only["NotEquals"]}
-        reads = reads or "true" in allowed
-        writes = writes or "false" in allowed
-    return ManagementCoverage(reads=reads, writes=writes, narrowing=tuple(narrowing))
-
-
-def coverage_of(selectors_response: dict[str, Any]) -> ManagementCoverage:
-    advanced = selectors_response.get("AdvancedEventSelectors") or []
-    if advanced:
-        return coverage_of_advanced(advanced)
-    return coverage_of_classic(selectors_response.get("EventSelectors") or [])
 
 
 def trail_status(ctx: CheckContext, trail: TrailAssessment) -> dict[str, Any]:
@@ -168,7 +94,9 @@ def _read_details(ctx: CheckContext, trail: TrailAssessment) -> None:
     if selectors is None:
         trail.notes.append("event selectors not readable from this member account; trusted to the organization")
         return
-    trail.s3_data_reads, trail.s3_data_writes = s3_data_events(selectors, account_partition(trail.home_region))
+    partition = account_partition(trail.home_region)
+    trail.s3_data_reads, trail.s3_data_writes = data_events(selectors, S3_OBJECTS, partition)
+    trail.lambda_invokes = data_events(selectors, LAMBDA_FUNCTIONS, partition)[1]  # Invoke is a write (readOnly false)
     coverage = coverage_of(selectors)
     trail.management_reads, trail.management_writes = coverage.reads, coverage.writes
     trail.management_narrowing = coverage.narrowing
@@ -188,6 +116,7 @@ def assess(ctx: CheckContext, trail: dict[str, Any]) -> TrailAssessment:
         kms_key_id=trail.get("KmsKeyId"),
         log_group_arn=trail.get("CloudWatchLogsLogGroupArn"),
         s3_bucket=trail.get("S3BucketName"),
+        has_insight_selectors=bool(trail.get("HasInsightSelectors")),
     )
     if assessment.multi_region:  # a single-region trail never qualifies: no need to ask about it
         _read_details(ctx, assessment)
@@ -219,45 +148,6 @@ def trails_homed_in_other_regions(ctx: CheckContext) -> list[TrailAssessment]:
 
     others = [r for r in ctx.audited_regions() if r != ctx.home_region]
     return [trail for trails in fan_out(in_region, others) for trail in trails]
-
-
-def s3_data_events(selectors: dict[str, Any], partition: str = "aws") -> tuple[bool, bool]:
-    """(reads, writes): whether the selectors record S3 object-level read / write data events for all current
-    and future buckets. Classic: a DataResource of Type AWS::S3::Object with Values arn:PARTITION:s3 or
-    arn:PARTITION:s3::: and ReadWriteType All / ReadOnly / WriteOnly. Advanced: eventCategory Equals Data and
-    resources.type Equals AWS::S3::Object, narrowed by nothing but readOnly."""
-    reads = writes = False
-    advanced = selectors.get("AdvancedEventSelectors") or []
-    if advanced:
-        for selector in advanced:
-            fields = {f["Field"]: f for f in selector.get("FieldSelectors", [])}
-            if fields.get("eventCategory", {}).get("Equals") != ["Data"]:
-                continue
-            kind = fields.get("resources.type", {})
-            if kind.get("Equals") != ["AWS::S3::Object"] or set(kind) - {"Field", "Equals"}:
-                continue
-            if any(name not in ("eventCategory", "resources.type", "readOnly") for name in fields):
-                continue  # narrowed to some buckets, objects, names, users...
-            allowed = {"true", "false"}
-            read_only = fields.get("readOnly")
-            if read_only is not None:
-                if "Equals" in read_only:
-                    allowed &= {v.lower() for v in read_only["Equals"]}
-                if "NotEquals" in read_only:
-                    allowed -= {v.lower() for v in read_only["NotEquals"]}
-                if set(read_only) - {"Field", "Equals", "NotEquals"}:
-                    allowed = set()
-            reads = reads or "true" in allowed
-            writes = writes or "false" in allowed
-        return reads, writes
-    all_buckets = {f"arn:{partition}:s3", f"arn:{partition}:s3:::"}
-    for selector in selectors.get("EventSelectors") or []:
-        for resource in selector.get("DataResources") or []:
-            if resource.get("Type") == "AWS::S3::Object" and all_buckets & set(resource.get("Values") or []):
-                kind = selector.get("ReadWriteType", "All")
-                reads = reads or kind in ("All", "ReadOnly")
-                writes = writes or kind in ("All", "WriteOnly")
-    return reads, writes
 
 
 def problems_of(trail: TrailAssessment, read_write_type: str = "All", organization_trail_suffices: bool = True

@@ -148,20 +148,18 @@ def cloudtrail_s3_bucket_public_access_prohibited(ctx: CheckContext) -> Result:
     return judge_buckets(ctx, _public, "no public access")
 
 
-def judge_data_events(ctx: CheckContext, kind: str) -> Result:
-    """PASS when some multi-region trail that is logging records S3 `kind` ("read" / "write") data events for all
-    buckets."""
+def judge_trail_data_events(ctx: CheckContext, records: Callable[[TrailAssessment], bool | None], events: str,
+                            scope: str, key: str) -> Result:
+    """PASS when some multi-region trail that is logging `records` the data events (`events` for `scope`, in
+    words); `key` names that fact in each trail's evidence."""
     trails = [f.result() for f in assessment_futures(ctx)]
     candidates = [t for t in trails if t.multi_region and t.logging is not False]
-    def records(trail: TrailAssessment) -> bool | None:
-        return trail.s3_data_reads if kind == "read" else trail.s3_data_writes
-
     good = [t for t in candidates if records(t)]
     evidence = [{"name": t.name, "arn": t.arn, "multi_region": t.multi_region, "logging": t.logging,
-                 f"all_s3_{kind}_data_events": records(t)} for t in trails]
+                 key: records(t)} for t in trails]
     if good:
-        return passed(f"Multi-region trail {_quoted([t.name for t in good])} logs S3 object-level {kind} data events "
-                      "for all buckets.", trails=evidence)
+        return passed(f"Multi-region trail {_quoted([t.name for t in good])} logs {events} for {scope}.",
+                      trails=evidence)
     trusted = [t for t in candidates if records(t) is None and not t.error and t.owner_account != ctx.account_id]
     if trusted:
         return not_applicable(f"Organization trail '{trusted[0].name}' of account {trusted[0].owner_account} covers "
@@ -172,10 +170,18 @@ def judge_data_events(ctx: CheckContext, kind: str) -> Result:
         raise EvaluationError(unreadable[0].error_code or "Unknown",
                               f"trail '{unreadable[0].name}' could not be read ({unreadable[0].error})")
     why = "no multi-region trail is logging" if not candidates else \
-        f"trail {_quoted([t.name for t in candidates])} does not select them for all buckets"
+        f"trail {_quoted([t.name for t in candidates])} does not select them for {scope}"
     account = f"arn:{partition(ctx.region)}:iam::{ctx.account_id}:root"
-    return failed(f"No multi-region trail logs S3 object-level {kind} data events for all buckets ({why}).",
-                  resources=(account,), trails=evidence)
+    return failed(f"No multi-region trail logs {events} for {scope} ({why}).", resources=(account,), trails=evidence)
+
+
+def judge_data_events(ctx: CheckContext, kind: str) -> Result:
+    """PASS when some multi-region trail that is logging records S3 `kind` ("read" / "write") data events for all
+    buckets."""
+    def records(trail: TrailAssessment) -> bool | None:
+        return trail.s3_data_reads if kind == "read" else trail.s3_data_writes
+    return judge_trail_data_events(ctx, records, f"S3 object-level {kind} data events", "all buckets",
+                                   f"all_s3_{kind}_data_events")
 
 
 DATA_EVENTS_RULE = """{verdict} Trails are those DescribeTrails lists from the audit's home region (shadow trails

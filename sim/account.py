@@ -34,9 +34,12 @@ ALL_MANAGEMENT_EVENTS = [{"ReadWriteType": "All", "IncludeManagementEvents": Tru
 ADVANCED_ALL_MANAGEMENT = [
     {"Name": "Management events", "FieldSelectors": [{"Field": "eventCategory", "Equals": ["Management"]}]}
 ]
-# All management events, and S3 object-level data events (reads and writes) for all buckets (CIS 3.8, 3.9).
-ALL_MANAGEMENT_AND_S3_DATA_EVENTS = [{"ReadWriteType": "All", "IncludeManagementEvents": True,
-                                      "DataResources": [{"Type": "AWS::S3::Object", "Values": ["arn:aws:s3"]}]}]
+# All management events, and data events for every bucket (S3 object-level reads and writes, CIS 3.8 and 3.9)
+# and every Lambda function (Invoke).
+ALL_LAMBDA_FUNCTIONS = {"Type": "AWS::Lambda::Function", "Values": ["arn:aws:lambda"]}
+ALL_MANAGEMENT_AND_DATA_EVENTS = [{"ReadWriteType": "All", "IncludeManagementEvents": True,
+                                   "DataResources": [{"Type": "AWS::S3::Object", "Values": ["arn:aws:s3"]},
+                                                     ALL_LAMBDA_FUNCTIONS]}]
 ALL_BLOCKED = {
     "BlockPublicAcls": True,
     "IgnorePublicAcls": True,
@@ -133,6 +136,24 @@ def harden_trail_bucket(bucket: str, region: str = REGION, *, access_logging: bo
             "LoggingEnabled": {"TargetBucket": target, "TargetPrefix": f"{bucket}/"}})
     if block_public_access:
         s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration=ALL_BLOCKED)
+
+
+def enable_insights(trail: str = "audit", types: tuple[str, ...] = ("ApiCallRateInsight", "ApiErrorRateInsight"),
+                    *, region: str = REGION, categories: list[str] | None = None) -> None:
+    """CloudTrail Insights on a trail (PutInsightSelectors; no EventCategories: management events)."""
+    selectors = [{"InsightType": t} | ({"EventCategories": categories} if categories else {}) for t in types]
+    client("cloudtrail", region_name=region).put_insight_selectors(TrailName=trail, InsightSelectors=selectors)
+
+
+def lock_bucket(bucket: str, mode: str | None = "GOVERNANCE", *, region: str = REGION, days: int = 365) -> None:
+    """Object Lock on an existing bucket (versioning first, as S3 requires), with a default retention rule in
+    `mode` (None: no default rule)."""
+    s3 = client("s3", region_name=region)
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    configuration: dict[str, Any] = {"ObjectLockEnabled": "Enabled"}
+    if mode:
+        configuration["Rule"] = {"DefaultRetention": {"Mode": mode, "Days": days}}
+    s3.put_object_lock_configuration(Bucket=bucket, ObjectLockConfiguration=configuration)
 
 
 def set_root_mfa(enabled: bool = True, account_id: str = ACCOUNT_ID) -> None:
@@ -501,7 +522,8 @@ def make_fully_compliant(regions: tuple[str, ...] = (REGION,)) -> None:
     home = regions[0]
     create_trail(region=home, log_group=TRAIL_LOG_GROUP, log_file_validation=True,
                  kms_key_id=f"arn:aws:kms:{home}:{ACCOUNT_ID}:key/1234abcd-12ab-34cd-56ef-1234567890ab",
-                 event_selectors=ALL_MANAGEMENT_AND_S3_DATA_EVENTS)
+                 event_selectors=ALL_MANAGEMENT_AND_DATA_EVENTS)
+    enable_insights(region=home)
     harden_trail_bucket(f"audit-trail-logs-{home}", home)
     set_root_mfa(True)
     put_public_access_block(region=home)
@@ -519,6 +541,7 @@ def make_fully_compliant(regions: tuple[str, ...] = (REGION,)) -> None:
         make_region_compliant(region)
     for bucket in client("s3").list_buckets()["Buckets"]:
         harden_bucket(bucket["Name"])
+    lock_bucket(f"audit-trail-logs-{home}", "COMPLIANCE", region=home)
 
 
 def put_metric_filter(name: str, pattern: str, *, region: str = REGION, log_group: str = TRAIL_LOG_GROUP) -> None:

@@ -46,6 +46,14 @@ stand-in in the project with the AWS document that justifies it.
 - GetBucketVersioning's MFADelete: AWS returns it once a bucket has been configured with MFA delete (S3 API
   Reference, GetBucketVersioning; enabling it needs the root user's MFA device, S3 User Guide, "Configuring MFA
   delete"); moto never does. `mfa_delete` holds the buckets with MFA delete enabled.
+- GetInsightSelectors on a trail without Insights raises InsightNotEnabledException (CloudTrail API Reference,
+  GetInsightSelectors: "If you run GetInsightSelectors on a trail or event data store that does not have Insights
+  events enabled, the operation throws the exception InsightNotEnabledException",
+  https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_GetInsightSelectors.html); DescribeTrails'
+  HasInsightSelectors says whether a trail has them (API Reference, Trail); PutInsightSelectors sets the trail's
+  selectors, an empty list turning Insights off (API Reference, PutInsightSelectors). moto answers no selectors,
+  always says HasInsightSelectors false, and adds each Put's selectors to the last. `patch_backends()` answers as
+  AWS does, in moto's CloudTrail model.
 `install()` (client-side answers and backend patches) must run before any botocore session is created.
 """
 from __future__ import annotations
@@ -199,6 +207,7 @@ def patch_backends() -> None:
     security_hub_findings.patch_responses()
     _credential_report_generated_time()
     _list_buckets_as_aws_does()
+    _insights_as_aws_does()
     _backends_patched = True
 
 
@@ -284,6 +293,31 @@ def _list_buckets_as_aws_does() -> None:
         return self.serialized(ActionResult(result))
 
     S3Response.all_buckets = all_buckets
+
+
+def _insights_as_aws_does() -> None:
+    from moto.cloudtrail import models
+    from moto.core.exceptions import JsonRESTError
+
+    describe = models.Trail.description
+
+    def description(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        return describe(self, *args, **kwargs) | {"HasInsightSelectors": bool(self.insight_selectors)}
+
+    def put_insight_selectors(self, insight_selectors):  # type: ignore[no-untyped-def]
+        self.insight_selectors = list(insight_selectors or [])
+
+    def get_insight_selectors(self, trail_name):  # type: ignore[no-untyped-def]
+        trail = self.get_trail(trail_name)
+        if not trail.insight_selectors:
+            raise JsonRESTError("InsightNotEnabledException",
+                                f"Trail {trail.arn} does not have Insights enabled. Edit the trail settings to enable "
+                                "Insights, and then try the operation again.")
+        return trail.arn, trail.insight_selectors
+
+    models.Trail.description = description
+    models.Trail.put_insight_selectors = put_insight_selectors
+    models.CloudTrailBackend.get_insight_selectors = get_insight_selectors
 
 
 def install() -> None:

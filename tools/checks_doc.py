@@ -76,10 +76,15 @@ def render(registry: Registry) -> str:
                 default = str(p.default).lower() if p.type is bool else list(p.default) if p.type is tuple else p.default
                 stricter = (f"earlier in {', '.join(p.choices)}" if p.choices else p.stricter.value)
                 valid = (f" ({p.minimum} to {p.maximum})" if p.type is int else
-                         f" (at most {p.max_items}, each matching `{p.item_pattern}`)" if p.type is tuple else "")
+                         f" (at most {p.max_items}, each matching `{_cell(p.item_pattern or '')}`)" if p.type is tuple else "")
                 kind = "list" if p.type is tuple else p.type.__name__
                 lines.append(f"| `{p.name}` | {kind}{valid} | `{default}` | {stricter} | {p.description} |")
     return "\n".join(lines + _detective()) + "\n"
+
+
+def _cell(text: str) -> str:
+    """Text for a Markdown table cell: a pipe escaped, code spans included (GitHub Flavored Markdown, "Tables")."""
+    return text.replace("|", "\\|")
 
 
 def _detective() -> list[str]:

@@ -191,7 +191,7 @@ def test_bad_arguments_exit_two(argv):
 def test_checks_lists_the_catalogue():
     code, out, _ = run("checks")
     assert code == 0 and "cloudtrail-enabled" in out and "CloudTrail.1" in out
-    assert len(json.loads(run("checks", "--format", "json")[1])) == 68
+    assert len(json.loads(run("checks", "--format", "json")[1])) == 71
 
 
 def test_explain_tells_everything_about_a_check():

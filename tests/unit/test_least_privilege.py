@@ -18,6 +18,7 @@ from tests.support.templates import AUDITOR_TEMPLATE, load, role_policies, role_
 # Where an operation's IAM action is not "<IAM prefix>:<operation>".
 IAM_ACTION_EXCEPTIONS = {("s3control", "GetPublicAccessBlock"): "s3:GetAccountPublicAccessBlock",
                          ("s3", "GetPublicAccessBlock"): "s3:GetBucketPublicAccessBlock",
+                         ("s3", "GetObjectLockConfiguration"): "s3:GetBucketObjectLockConfiguration",
                          ("s3", "ListBuckets"): "s3:ListAllMyBuckets"}
 # botocore service name -> IAM service prefix, where they differ.
 IAM_PREFIXES = {"s3control": "s3", "efs": "elasticfilesystem", "accessanalyzer": "access-analyzer", "resourcegroupstaggingapi": "tag"}
