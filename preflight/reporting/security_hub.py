@@ -12,7 +12,9 @@ imported again PASSED with Workflow RESOLVED, as a passing check finding is. A c
 failing resources than it names resolves nothing: its unnamed failures cannot be told from resolved ones.
 Only findings with preflight's own ids are touched. The pages are asked for under the destination's deadline
 (the audit's): when what is left would not cover the slowest page so far plus RESOLVE_MARGIN_S, the asking
-stops, what was found is still resolved, and the Delivery says the rest was not looked at.
+stops, what was found is still resolved, and the Delivery says the rest was not looked at. When the asking
+fails (a role granted before GetFindings was), this audit's findings are still imported and the Delivery,
+not delivered, says resolving failed.
 
 Security Hub API Reference: BatchImportFindings, GetFindings, AwsSecurityFindingFilters ("You can filter by up
 to 10 finding attributes. For each attribute, you can provide up to 20 filter values"), StringFilter.
@@ -21,8 +23,11 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from preflight import inert
 from preflight.aws.access import AwsAccess
+from preflight.aws.errors import describe_error
 from preflight.concurrency import Deadline
 from preflight.model import Delivery, Finding, Report
 from preflight.reporting import asff
@@ -112,10 +117,14 @@ def deliver(report: Report, aws: AwsAccess, deadline: Deadline) -> Delivery:
     for region, documents in by_region.items():  # a finding is imported in its own region
         sent.send(aws.client("securityhub", region), documents)
     imported, resolved = sent.imported, 0
-    for region, checks in resolvable.items():  # after the findings of this audit, with the time left
-        client = aws.client("securityhub", region)
-        resolved += sent.send(client, _stale(report, region, checks, client, asking))
     regions = len(set(by_region) | set(resolvable))
+    try:
+        for region, checks in resolvable.items():  # after the findings of this audit, with the time left
+            client = aws.client("securityhub", region)
+            resolved += sent.send(client, _stale(report, region, checks, client, asking))
+    except (ClientError, BotoCoreError) as error:  # e.g. a role from before GetFindings was granted
+        return Delivery("security_hub", False, f"{imported} findings imported, {resolved} resolved in {regions} "
+                        f"region(s); resolving the rest failed: {describe_error(error)[1]}")
     if sent.refused:
         return Delivery("security_hub", False, f"{imported} findings imported, {resolved} resolved, {sent.refused} "
                         f"refused: {'; '.join(sent.problems[:3])}")

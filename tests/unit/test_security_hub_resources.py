@@ -49,9 +49,9 @@ def report(*findings: Finding) -> Report:
 class Hub:
     """The Security Hub destination on one session, its calls noted."""
 
-    def __init__(self) -> None:
+    def __init__(self, session=None) -> None:
         boto3.client("securityhub").enable_security_hub()
-        session = new_session(region_name=REGION)
+        session = session or new_session(region_name=REGION)
         session.events.register_first("before-parameter-build.securityhub.*", self._note)
         self.aws = AwsAccess(session, region=REGION, account_id=ACCOUNT_ID)
         self.calls: list[tuple[str, dict]] = []
@@ -240,3 +240,16 @@ def test_template_checks_and_checks_without_resources_get_only_their_check_findi
     assert [d["Id"] for d in asff.findings_for(report(*findings))] == [
         f"preflight/{ACCOUNT_ID}/{REGION}/{template.id}", PREFIX]
     assert not asff.resolvable(findings[0])
+
+
+def test_a_role_without_get_findings_still_imports_and_says_resolving_failed(hub):
+    from sim import stubs
+
+    hub.send(report(failing("logs")))
+    denied = Hub(stubs.answering({("securityhub", "GetFindings"): stubs.error(
+        "AccessDeniedException", "not authorized to perform: securityhub:GetFindings")}))
+    delivery = denied.send(report(passing()))
+    assert not delivery.delivered and delivery.detail.startswith(
+        "1 findings imported, 0 resolved in 1 region(s); resolving the rest failed: ")
+    assert "securityhub:GetFindings" in delivery.detail
+    assert hub.held()[PREFIX]["Compliance"]["Status"] == "PASSED"
