@@ -228,6 +228,9 @@ class Finding:
     severity: Severity | None = None  # the baseline's override of the check's severity, if any
     exemption: ExemptionNote | None = None
     resource_tags: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    # The current per-resource exemption covering each offending resource it covers (FAIL or EXEMPT): a FAIL
+    # whose resources are only partly covered stays FAIL, but Security Hub is told which of them are exempt.
+    resource_exemptions: Mapping[str, ExemptionNote] = field(default_factory=dict)
 
     @property
     def effective_severity(self) -> Severity:

@@ -125,32 +125,33 @@ class Policy:
     def _exempt_one(self, finding: Finding, today: datetime.date) -> Finding:
         if not finding.status.is_failure:
             return finding
+        covers = self._resource_covers(finding, today)
+        if covers:
+            finding = replace(finding, resource_exemptions={r: ExemptionNote(e, applied=True) for r, e in covers.items()})
         matching = [e for e in self.exemptions if _covers(e, finding)]
         current = [e for e in matching if e.expires >= today]
         if current:
             return replace(finding, status=Status.EXEMPT, exemption=ExemptionNote(current[0], applied=True))
-        together = self._cover_each_resource(finding, today)
-        if together:
-            return replace(finding, status=Status.EXEMPT, exemption=ExemptionNote(together[0], applied=True))
+        if finding.resources and len(covers) == len(set(finding.resources)):
+            # together, the per-resource exemptions cover every offending resource (one by ARN, another by tag...)
+            return replace(finding, status=Status.EXEMPT, exemption=ExemptionNote(next(iter(covers.values())), applied=True))
         if matching:
             return replace(finding, exemption=ExemptionNote(max(matching, key=lambda e: e.expires), applied=False))
         return finding
 
-    def _cover_each_resource(self, finding: Finding, today: datetime.date) -> tuple[Exemption, ...]:
-        """The current per-resource exemptions that together cover every offending resource of a FAIL (one by
-        ARN, another by tag, ...), first use first; () when any resource is left uncovered."""
+    def _resource_covers(self, finding: Finding, today: datetime.date) -> dict[str, Exemption]:
+        """The first current per-resource exemption covering each offending resource of a FAIL that one covers
+        (one by ARN, another by tag, ...); a resource no exemption covers is absent."""
         if finding.status is not Status.FAIL or not finding.resources:
-            return ()
+            return {}
         candidates = [e for e in self.exemptions if e.per_resource and e.expires >= today
                       and e.check == finding.check.id and (not e.region or e.region == finding.region)]
-        used: list[Exemption] = []
+        covers = {}
         for resource in finding.resources:
             cover = next((e for e in candidates if resource_exempted(e, resource, finding.resource_tags)), None)
-            if cover is None:
-                return ()
-            if cover not in used:
-                used.append(cover)
-        return tuple(used)
+            if cover is not None:
+                covers[resource] = cover
+        return covers
 
     def blocking(self, findings: Iterable[Finding]) -> tuple[Finding, ...]:
         """The findings that fail the audit: FAIL, and ERROR/TIMEOUT unless on_error is warn, at or above

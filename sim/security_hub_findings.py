@@ -5,9 +5,11 @@ Modelled from the Security Hub API Reference: `AwsSecurityFindingFilters` (a fin
 every attribute named; within one attribute, EQUALS values are alternatives and NOT_EQUALS values must all
 hold - "StringFilter"), the attributes this project asks for mapped to their ASFF fields
 (`ComplianceSecurityControlId` -> Compliance.SecurityControlId, `ComplianceStatus` -> Compliance.Status,
-`RecordState`, `WorkflowStatus` -> Workflow.Status, `Region`, `AwsAccountId`), MaxResults 1-100 and NextToken.
-An attribute the model does not know is refused rather than ignored, so a test cannot pass on a filter that
-was never applied. Findings are moto's own (BatchImportFindings); `control_finding()` imports one as a
+`RecordState`, `WorkflowStatus` -> Workflow.Status, `Region`, `AwsAccountId`, `ProductArn`, `GeneratorId`),
+MaxResults 1-100 and NextToken, and "for each attribute, you can provide up to 20 filter values" (more are
+refused). An attribute the model does not know is refused rather than ignored, so a test cannot pass on a
+filter that was never applied. `Region` "Security Hub populates ... automatically for each finding" (the
+AwsSecurityFinding reference): moto does not, so a finding without one has the region it was imported in. Findings are moto's own (BatchImportFindings); `control_finding()` imports one as a
 security control of Security Hub's consolidated findings would look.
 """
 from __future__ import annotations
@@ -22,7 +24,10 @@ FIELDS = {
     "WorkflowStatus": ("Workflow", "Status"),
     "Region": ("Region",),
     "AwsAccountId": ("AwsAccountId",),
+    "ProductArn": ("ProductArn",),
+    "GeneratorId": ("GeneratorId",),
 }
+MAX_FILTER_VALUES = 20
 
 
 def _value(finding: dict[str, Any], path: tuple[str, ...]) -> Any:
@@ -49,7 +54,12 @@ def _get_findings(self) -> str:
     limit = self._get_param("MaxResults") or 100
     if not 1 <= int(limit) <= 100:
         raise JsonRESTError("InvalidInputException", "MaxResults must be a number between 1 and 100")
-    found = [f.as_dict() for f in self.securityhub_backend.findings if matches(f.as_dict(), self._get_param("Filters") or {})]
+    filters = self._get_param("Filters") or {}
+    if any(len(conditions) > MAX_FILTER_VALUES for conditions in filters.values()):
+        raise JsonRESTError("InvalidInputException", f"at most {MAX_FILTER_VALUES} values per filter attribute")
+    region = self.securityhub_backend.region_name
+    held = [{"Region": region, **f.as_dict()} for f in self.securityhub_backend.findings]
+    found = [f for f in held if matches(f, filters)]
     start = int(self._get_param("NextToken") or 0)
     end = start + int(limit)
     return json.dumps({"Findings": found[start:end], **({"NextToken": str(end)} if end < len(found) else {})})

@@ -1,6 +1,6 @@
 """Where a finished audit is reported, as the baseline's `reports` section says: the full JSON report to S3,
-findings to AWS Security Hub, a notification to SNS on FAIL. Each runs concurrently and is bounded by the
-audit's deadline; one that fails or overruns is logged and noted, and never changes the verdict."""
+findings to AWS Security Hub (security_hub.py), a notification to SNS on FAIL. Each runs concurrently and is
+bounded by the audit's deadline; one that fails or overruns is logged and noted, and never changes the verdict."""
 from __future__ import annotations
 
 import concurrent.futures
@@ -8,7 +8,7 @@ import json
 import logging
 from typing import Callable
 
-from preflight.reporting import asff
+from preflight.reporting import security_hub
 from preflight import inert
 from preflight.aws.access import AwsAccess
 from preflight.aws.errors import describe_error
@@ -21,9 +21,10 @@ from preflight.reporting.document import report_to_dict
 
 logger = logging.getLogger(__name__)
 
-SECURITY_HUB_BATCH = 100  # BatchImportFindings takes at most 100 findings per call
 # IAM actions each destination needs; cfn/preflight.yaml grants them only when the destination is configured.
-IAM_ACTIONS = {"s3": ("s3:PutObject",), "security_hub": ("securityhub:BatchImportFindings",), "sns": ("sns:Publish",)}
+# Security Hub: the findings imported, and the earlier ones read back to resolve those that no longer fail.
+IAM_ACTIONS = {"s3": ("s3:PutObject",), "security_hub": ("securityhub:BatchImportFindings", "securityhub:GetFindings"),
+               "sns": ("sns:Publish",)}
 
 
 def report_key(reports: Reports, report: Report, ids: RequestIds) -> str:
@@ -40,24 +41,6 @@ def _to_s3(report: Report, reports: Reports, aws: AwsAccess, ids: RequestIds) ->
     aws.client("s3").put_object(Bucket=reports.s3_bucket, Key=key, Body=body, ContentType="application/json")
     uri = f"s3://{reports.s3_bucket}/{key}"
     return Delivery("s3", True, f"report written to {uri}", uri)
-
-
-def _to_security_hub(report: Report, reports: Reports, aws: AwsAccess, ids: RequestIds) -> Delivery:
-    by_region: dict[str, list[dict]] = {}
-    for finding in asff.findings_for(report):
-        by_region.setdefault(finding["Resources"][0]["Region"], []).append(finding)
-    imported = failed = 0
-    problems = []
-    for region, findings in by_region.items():  # a finding is imported in its own region
-        client = aws.client("securityhub", region)
-        for start in range(0, len(findings), SECURITY_HUB_BATCH):
-            answer = client.batch_import_findings(Findings=findings[start:start + SECURITY_HUB_BATCH])
-            imported += answer.get("SuccessCount", 0)
-            failed += answer.get("FailedCount", 0)
-            problems += [f"{f.get('Id')}: {f.get('ErrorMessage')}" for f in answer.get("FailedFindings", [])]
-    if failed:
-        return Delivery("security_hub", False, f"{imported} findings imported, {failed} refused: {'; '.join(problems[:3])}")
-    return Delivery("security_hub", True, f"{imported} findings imported in {len(by_region)} region(s)")
 
 
 def _to_sns(report: Report, reports: Reports, aws: AwsAccess, ids: RequestIds, report_uri: str | None) -> Delivery:
@@ -96,7 +79,7 @@ def deliver(report: Report, reports: Reports, aws: AwsAccess, ids: RequestIds, d
     if reports.s3_bucket:
         jobs["s3"] = spawn(guarded, "s3", lambda: _to_s3(report, reports, aws, ids))
     if reports.security_hub:
-        jobs["security_hub"] = spawn(guarded, "security_hub", lambda: _to_security_hub(report, reports, aws, ids))
+        jobs["security_hub"] = spawn(guarded, "security_hub", lambda: security_hub.deliver(report, aws, deadline))
     if reports.sns_topic_arn:
         def notify() -> Delivery:
             uri = None

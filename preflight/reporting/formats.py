@@ -178,6 +178,9 @@ def to_markdown(reports: Sequence[Report]) -> str:
 
 
 def to_asff(reports: Sequence[Report]) -> str:
+    """The findings the Security Hub destination imports (asff.py): each check's finding, then one per failing
+    resource it names. Nothing is resolved here: resolving a resource that no longer fails needs Security Hub
+    to say which findings earlier audits left FAILED, and this has no Security Hub to ask."""
     return json.dumps([finding for report in reports for finding in asff.findings_for(report)], indent=2) + "\n"
 
 

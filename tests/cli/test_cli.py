@@ -93,7 +93,12 @@ def test_asff_output_is_security_hub_findings(account_without_root_mfa):
     findings = json.loads(out)
     assert {f["Id"] for f in findings} == {f"preflight/123456789012/us-east-1/{c}" for c in (
         "cloudtrail-enabled", "root-account-mfa-enabled", "s3-account-level-public-access-blocks",
-        "config-recording-enabled")}
+        "config-recording-enabled")} | {  # and one for the failing resource, the root user
+        "preflight/123456789012/us-east-1/root-account-mfa-enabled/arn:aws:iam::123456789012:root"}
+    [root] = [f for f in findings if f["Id"].endswith(":root")]
+    assert root["Resources"] == [{"Type": "AwsAccount", "Id": "arn:aws:iam::123456789012:root", "Partition": "aws",
+                                  "Region": "us-east-1"}]
+    assert root["Compliance"]["Status"] == "FAILED" and root["Workflow"]["Status"] == "NEW"
     boto3.client("securityhub").enable_security_hub()
     assert boto3.client("securityhub").batch_import_findings(Findings=findings)["FailedCount"] == 0
 

@@ -9,7 +9,7 @@ import pytest
 
 from preflight import handler
 from preflight.cloudformation.baseline_cache import BaselineCache
-from sim.account import create_bucket, make_compliant, set_root_mfa
+from sim.account import create_bucket, make_compliant, set_root_mfa, tls_only_policy
 from tests.support.handler import invoke
 
 TOPIC = "arn:aws:sns:us-east-1:123456789012:security-alerts"
@@ -49,7 +49,7 @@ def test_the_full_report_goes_to_s3_and_its_uri_comes_back(cfn, deploy):
     assert {f["check"] for f in stored["findings"]} == {"root-account-mfa-enabled", "cloudtrail-enabled"}
 
 
-def test_security_hub_gets_one_finding_per_check_and_a_later_pass_resolves_it(cfn, deploy):
+def test_security_hub_gets_a_finding_per_check_and_failing_resource_and_a_later_pass_resolves_them(cfn, deploy):
     make_compliant()
     set_root_mfa(False)
     boto3.client("securityhub").enable_security_hub()
@@ -64,11 +64,36 @@ def test_security_hub_gets_one_finding_per_check_and_a_later_pass_resolves_it(cf
                                                          "AWS Security Hub/IAM.9"]
     assert mfa["Remediation"]["Recommendation"]["Url"].startswith("https://docs.aws.amazon.com/")
     assert findings["preflight/123456789012/us-east-1/cloudtrail-enabled"]["Compliance"]["Status"] == "PASSED"
+    root = findings["preflight/123456789012/us-east-1/root-account-mfa-enabled/arn:aws:iam::123456789012:root"]
+    assert root["Resources"][0]["Type"] == "AwsAccount" and root["Compliance"]["Status"] == "FAILED"
     set_root_mfa(True)
     invoke(cfn, "Create")
     findings = {f["Id"]: f for f in boto3.client("securityhub").get_findings()["Findings"]}
-    assert len(findings) == 2  # the same ids, updated
-    assert findings["preflight/123456789012/us-east-1/root-account-mfa-enabled"]["Compliance"]["Status"] == "PASSED"
+    assert len(findings) == 3  # the same ids, updated
+    assert {f["Compliance"]["Status"] for f in findings.values()} == {"PASSED"}
+    assert root["Id"] in findings and findings[root["Id"]]["Workflow"]["Status"] == "RESOLVED"
+
+
+def test_a_bucket_that_no_longer_fails_has_its_security_hub_finding_resolved(cfn, deploy, caplog):
+    for name in ("app-logs", "app-assets", "app-backups"):
+        create_bucket(name)
+    boto3.client("securityhub").enable_security_hub()
+    deploy({"security_hub": True}, checks=("s3-bucket-ssl-requests-only",))
+    invoke(cfn, "Create")
+    prefix = "preflight/123456789012/us-east-1/s3-bucket-ssl-requests-only"
+    findings = {f["Id"]: f for f in boto3.client("securityhub").get_findings()["Findings"]}
+    assert set(findings) == {prefix} | {f"{prefix}/arn:aws:s3:::{n}" for n in ("app-logs", "app-assets", "app-backups")}
+    assert findings[f"{prefix}/arn:aws:s3:::app-logs"]["Resources"][0]["Type"] == "AwsS3Bucket"
+    boto3.client("s3").put_bucket_policy(Bucket="app-logs", Policy=tls_only_policy("app-logs"))
+    caplog.clear()
+    invoke(cfn, "Create")
+    findings = {f["Id"]: f for f in boto3.client("securityhub").get_findings()["Findings"]}
+    assert {i: (f["Compliance"]["Status"], f["Workflow"]["Status"]) for i, f in findings.items() if i != prefix} == {
+        f"{prefix}/arn:aws:s3:::app-logs": ("PASSED", "RESOLVED"), f"{prefix}/arn:aws:s3:::app-assets": ("FAILED", "NEW"),
+        f"{prefix}/arn:aws:s3:::app-backups": ("FAILED", "NEW")}
+    [summary] = [json.loads(r.getMessage()) for r in caplog.records if hasattr(r, "preflight_report")]
+    assert summary["deliveries"] == [{"destination": "security_hub", "delivered": True, "uri": None,
+                                      "detail": "3 findings imported, 1 resolved in 1 region(s)"}]
 
 
 def test_sns_is_notified_on_fail_with_the_failing_checks(cfn, deploy):

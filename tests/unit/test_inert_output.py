@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from preflight import inert
+from preflight.reporting import asff
 from preflight.reporting.formats import to_asff, to_json, to_junit, to_markdown, to_sarif, to_table
 from preflight.model import Delivery, Exemption, ExemptionNote, Finding, Mode, Report, Severity, Status, Verdict
 from preflight.cli.progress import Progress
@@ -213,7 +214,8 @@ def test_sarif_is_valid_json_whose_text_shows_no_control_character(batch):
 @given(batch=some_reports)
 def test_asff_is_valid_json_within_security_hubs_limits_whatever_the_data(batch):
     findings_ = strict_json(to_asff(batch))
-    assert len(findings_) == sum(len(r.findings) for r in batch)
+    # a check finding each, and a resource finding for each resource a FAIL or EXEMPT names
+    assert len(findings_) == sum(1 + len(asff.failing_resources(f)) for r in batch for f in r.findings)
     for finding in findings_:
         assert len(finding["Title"]) <= 256 and len(finding["Description"]) <= 1024
         assert len(finding["Remediation"]["Recommendation"]["Text"]) <= 512 and len(finding["Resources"]) <= 32

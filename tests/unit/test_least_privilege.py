@@ -100,10 +100,11 @@ def test_role_grants_exactly_the_catalogue_actions_plus_logs_and_traces():
     assert set(statements["WriteOwnLogs"]["Action"]) == {"logs:CreateLogStream", "logs:PutLogEvents"}
     assert set(statements["WriteTraces"]["Action"]) == {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
     assert set(statements) == {"ChecksReadOnly", "WriteOwnLogs", "WriteTraces", "ReadBaselineParameter",
-                               "ReadBaselineObject", "WriteReports", "ImportFindings", "NotifyOnFail",
-                               "DetectiveControlsReadOnly"}
+                               "ReadBaselineObject", "WriteReports", "ImportFindings", "ReadOwnFindings",
+                               "NotifyOnFail", "DetectiveControlsReadOnly"}
     assert statements["WriteReports"]["Action"] == "s3:PutObject"
     assert statements["ImportFindings"]["Action"] == "securityhub:BatchImportFindings"
+    assert statements["ReadOwnFindings"]["Action"] == "securityhub:GetFindings"
     assert statements["NotifyOnFail"]["Action"] == "sns:Publish"
     assert statements["ReadBaselineParameter"]["Action"] == "ssm:GetParameter"
     assert statements["ReadBaselineObject"]["Action"] == "s3:GetObject"
@@ -143,8 +144,10 @@ def test_each_report_destination_calls_exactly_the_action_it_is_granted():
     boto3.client("sns").create_topic(Name="alerts")
     boto3.client("securityhub").enable_security_hub()
     recorder = CallRecorder()
-    findings = (Finding(ALL_CHECKS[0].meta, Status.FAIL, "no trail", {}, 0.1),)
-    report = Report(Verdict.FAIL, Mode.ENFORCE, REGION, ACCOUNT_ID, findings, 0.1, blocking=findings)
+    # a FAIL and a PASS: Security Hub is asked which earlier findings the PASS resolves
+    findings = (Finding(ALL_CHECKS[0].meta, Status.FAIL, "no trail", {}, 0.1),
+                Finding(ALL_CHECKS[1].meta, Status.PASS, "fine", {}, 0.1))
+    report = Report(Verdict.FAIL, Mode.ENFORCE, REGION, ACCOUNT_ID, findings, 0.1, blocking=findings[:1])
     for name, reports in (("s3", Reports(s3_bucket="reports")), ("security_hub", Reports(security_hub=True)),
                           ("sns", Reports(sns_topic_arn=f"arn:aws:sns:{REGION}:{ACCOUNT_ID}:alerts"))):
         recorder.actions = set()
