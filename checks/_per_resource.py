@@ -22,11 +22,14 @@ arrives, under the audit's deadline, keeping only what fails.
   "(and N more not named)" entry, which no ARN pattern matches, so an exemption naming the listed ARNs cannot
   exempt failures it never saw (fail closed). Memory grows with what is kept, not with what is listed.
 - The tags the listing returned for each named failing resource go into the evidence as
-  `resource_tags: {arn: {key: value}}`.
+  `resource_tags: {arn: {key: value}}`. Listings that return no tags (IAM's ListUsers and ListPolicies, KMS's
+  ListKeys) read them per named failing resource with `read_tags` (one call each, at most MAX_NAMED).
 """
 from __future__ import annotations
 
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
+
+from botocore.exceptions import ClientError
 
 from preflight.context import CheckContext
 from preflight.model import Result, Status, failed, not_applicable, passed
@@ -55,6 +58,22 @@ def tags_of(item: dict) -> dict[str, str]:
     return {t.get("Key", ""): t.get("Value", "") for t in item.get("Tags") or ()}
 
 
+def read_tags(listing: "Listing", call: Callable[..., dict], **params: Any) -> dict[str, str] | None:
+    """The tags of a failing resource whose listing did not return them, by one call (IAM ListUserTags or
+    ListPolicyTags, KMS ListResourceTags: one page holds the 50 tags a resource can have), timed as a per-item
+    call and made only while the resource is to be named (MAX_NAMED). Key / Value (IAM) and TagKey / TagValue
+    (KMS) alike. None when the call is refused: the resource's tags are unknown, so no tag exemption covers it
+    and the FAIL stands (fail closed); the error code goes into the evidence as `tags_unreadable`."""
+    if listing.failing_count >= MAX_NAMED:
+        return None
+    try:
+        answer = listing.timed(call, **params)
+    except ClientError as error:
+        listing.tags_unreadable = error.response.get("Error", {}).get("Code", "ClientError")
+        return None
+    return {t.get("Key", t.get("TagKey", "")): t.get("Value", t.get("TagValue", "")) for t in answer.get("Tags") or ()}
+
+
 class Listing:
     """One per-resource judgement: pages listed under the deadline, counts, and the failures kept (bounded)."""
 
@@ -74,6 +93,7 @@ class Listing:
         self.total: int | None = None  # when the number to judge is known up front (e.g. VPCs)
         self._slowest_call = 0.0
         self.more_pages = False
+        self.tags_unreadable: str | None = None  # the error code when a failing resource's tags could not be read
 
     def _time_left_for(self, slowest_page_s: float) -> bool:
         deadline = self.ctx.deadline
@@ -188,6 +208,8 @@ class Listing:
         if self.failing_count:
             evidence.update(failing=self.failing, failing_count=self.failing_count,
                             not_named=self.failing_count - len(self.failing), resource_tags=self.resource_tags)
+        if self.tags_unreadable:
+            evidence["tags_unreadable"] = self.tags_unreadable
         return evidence
 
     def resources(self) -> tuple[str, ...]:

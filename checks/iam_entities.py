@@ -7,7 +7,7 @@ import json
 import urllib.parse
 from typing import Any
 
-from checks._per_resource import Listing, arn
+from checks._per_resource import Listing, arn, read_tags
 from preflight.context import CheckContext
 from preflight.model import CheckMeta, Controls, Parameter, Result, Scope, Severity, Stricter
 from preflight.registry import check
@@ -29,12 +29,13 @@ def _names(items: list[str]) -> str:
                 "detach its managed policies (aws iam detach-user-policy) and delete its inline policies "
                 "(aws iam delete-user-policy).",
     remediation_url=f"{IAM_URL}#iam-2",
-    iam_actions=("iam:ListUsers", "iam:ListAttachedUserPolicies", "iam:ListUserPolicies"),
+    iam_actions=("iam:ListUsers", "iam:ListAttachedUserPolicies", "iam:ListUserPolicies", "iam:ListUserTags"),
 ))
 def iam_user_no_policies_check(ctx: CheckContext) -> Result:
     """Lists every IAM user (ListUsers, 1,000 a page) and asks, for each, ListAttachedUserPolicies and
     ListUserPolicies. FAIL when a user has an attached managed policy or an inline policy - each named by ARN,
-    with the policies found. PASS when no user has either; NOT_APPLICABLE when the account has no IAM user;
+    with the policies found and its tags (ListUsers returns none: ListUserTags per failing user, for exemptions
+    by tag). PASS when no user has either; NOT_APPLICABLE when the account has no IAM user;
     TIMEOUT ("judged N of M IAM users") when the audit's deadline comes before every user is judged and none
     judged fails; ERROR when a call is refused.
 
@@ -56,7 +57,8 @@ def iam_user_no_policies_check(ctx: CheckContext) -> Result:
         why = [f"attached {_names([p.get('PolicyName', '?') for p in attached])}" if attached else "",
                f"inline {_names(inline)}" if inline else ""]
         if attached or inline:
-            listing.fail(user["Arn"], "; ".join(w for w in why if w))
+            listing.fail(user["Arn"], "; ".join(w for w in why if w),
+                         read_tags(listing, iam.list_user_tags, UserName=name))
     return listing.result(passed_message="None of the {count} IAM users has a policy of its own",
                           failing_message="have policies of their own (not through a group or role)",
                           not_applicable_message="The account has no IAM user")
@@ -89,14 +91,15 @@ def grants_full_admin(document: dict[str, Any]) -> bool:
                 "detach-user-policy / detach-group-policy / detach-role-policy) and grant least-privilege policies "
                 "instead; keep break-glass administrator access behind an exemption.",
     remediation_url="https://docs.aws.amazon.com/IAM/latest/UserGuide/best-practices.html#grant-least-privilege",
-    iam_actions=("iam:ListPolicies", "iam:GetPolicyVersion"),
+    iam_actions=("iam:ListPolicies", "iam:GetPolicyVersion", "iam:ListPolicyTags"),
 ))
 def iam_no_attached_admin_policies(ctx: CheckContext) -> Result:
     """Lists every policy attached to some user, group or role - customer managed and AWS managed alike
     (ListPolicies OnlyAttached true, Scope All, 1,000 a page) - and reads each one's default version
     (GetPolicyVersion). FAIL when a default version has a statement with "Effect": "Allow", "Action": "*" and
     "Resource": "*" (a string or a list holding "*"), whatever its conditions - each policy named by ARN, an
-    attached AdministratorAccess included. PASS when none does; NOT_APPLICABLE when no policy is attached;
+    attached AdministratorAccess included, with its tags (ListPolicies returns none: ListPolicyTags per failing
+    customer managed policy; an AWS managed policy carries none). PASS when none does; NOT_APPLICABLE when no policy is attached;
     TIMEOUT ("judged N of M attached policies") when the deadline comes first and none judged fails; ERROR when a
     call is refused. Inline policies are not judged: CIS 1.16's audit lists attached managed policies.
 
@@ -115,7 +118,9 @@ def iam_no_attached_admin_policies(ctx: CheckContext) -> Result:
         listing.judged()
         if grants_full_admin(_document(version)):
             count = policy.get("AttachmentCount")
-            listing.fail(policy["Arn"], "allows * on *" + (f", attached {count} times" if count else ""))
+            aws_managed = policy["Arn"].split(":")[4] == "aws"  # arn:PARTITION:iam::aws:policy/NAME
+            listing.fail(policy["Arn"], "allows * on *" + (f", attached {count} times" if count else ""),
+                         {} if aws_managed else read_tags(listing, iam.list_policy_tags, PolicyArn=policy["Arn"]))
     return listing.result(passed_message="None of the {count} attached policies grants \"*:*\"",
                           failing_message='grant "Effect": "Allow", "Action": "*", "Resource": "*"',
                           not_applicable_message="No IAM policy is attached to any user, group or role")

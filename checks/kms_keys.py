@@ -3,7 +3,7 @@ NextMarker), then DescribeKey per key and GetKeyRotationStatus per customer mana
 made only while the audit's deadline leaves time for it."""
 from __future__ import annotations
 
-from checks._per_resource import Listing
+from checks._per_resource import Listing, read_tags
 from preflight.context import CheckContext
 from preflight.model import CheckMeta, Controls, Result, Scope, Severity, not_applicable
 from preflight.registry import check
@@ -26,7 +26,7 @@ def in_scope(key: dict) -> bool:
     controls=Controls(cis_aws_v3="3.6", security_hub="KMS.4", cis_aws_v5="3.6"),
     remediation="aws kms enable-key-rotation --key-id KEY (optionally --rotation-period-in-days 90-2560)",
     remediation_url="https://docs.aws.amazon.com/kms/latest/developerguide/rotate-keys.html",
-    iam_actions=("kms:ListKeys", "kms:DescribeKey", "kms:GetKeyRotationStatus"),
+    iam_actions=("kms:ListKeys", "kms:DescribeKey", "kms:GetKeyRotationStatus", "kms:ListResourceTags"),
     scope=Scope.REGIONAL,
 ))
 def cmk_backing_key_rotation_enabled(ctx: CheckContext) -> Result:
@@ -37,8 +37,8 @@ def cmk_backing_key_rotation_enabled(ctx: CheckContext) -> Result:
     every key in scope rotates; NOT_APPLICABLE when the region has no key in scope; TIMEOUT ("judged N of M keys") when the deadline
     comes before every key is described (DescribeKey and GetKeyRotationStatus are one call per key, each made
     only while the deadline leaves time for the slowest so far) with nothing found; ERROR when ListKeys,
-    DescribeKey or GetKeyRotationStatus is refused. ListKeys returns no tags, so failing keys carry none: a tag
-    exemption covers no key (an exemption by key ARN does).
+    DescribeKey or GetKeyRotationStatus is refused. ListKeys returns no tags: each failing key's are read with
+    ListResourceTags (for exemptions by tag; a refusal leaves them unknown, and the FAIL stands).
 
     Source: AWS Config rule cmk-backing-key-rotation-enabled
     (https://docs.aws.amazon.com/config/latest/developerguide/cmk-backing-key-rotation-enabled.html); Security Hub
@@ -63,7 +63,8 @@ def cmk_backing_key_rotation_enabled(ctx: CheckContext) -> Result:
             in_scope_count += 1
             listing.judged()
             if status.get("KeyRotationEnabled") is not True:
-                listing.fail(key.get("Arn") or entry["KeyArn"], "rotation off")
+                listing.fail(key.get("Arn") or entry["KeyArn"], "rotation off",
+                             read_tags(listing, ctx.client("kms").list_resource_tags, KeyId=entry["KeyId"]))
         if listing.cut_short:
             listing.more_unlisted = listing.more_pages
             break

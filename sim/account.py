@@ -445,10 +445,11 @@ def create_file_system(token: str, *, region: str = REGION, encrypted: bool = Tr
 
 
 def create_kms_key(*, region: str = REGION, rotation: bool = True, key_spec: str = "SYMMETRIC_DEFAULT",
-                   usage: str = "ENCRYPT_DECRYPT") -> str:
+                   usage: str = "ENCRYPT_DECRYPT", tags: dict[str, str] | None = None) -> str:
     """A customer managed KMS key, rotating automatically by default; returns its ARN."""
     kms = client("kms", region_name=region)
-    key = kms.create_key(KeySpec=key_spec, KeyUsage=usage)["KeyMetadata"]
+    key = kms.create_key(KeySpec=key_spec, KeyUsage=usage,
+                         Tags=[{"TagKey": k, "TagValue": v} for k, v in (tags or {}).items()])["KeyMetadata"]
     if rotation:
         kms.enable_key_rotation(KeyId=key["KeyId"])
     return key["Arn"]

@@ -94,11 +94,20 @@ def test_a_deadline_in_the_listing_is_a_timeout(monkeypatch):
     assert "judged 0 of 2+ keys" in result.message  # past the deadline with the first page: no key described
 
 
-def test_an_arn_exemption_covers_the_key_and_a_tag_exemption_does_not():
-    bad = create_kms_key(rotation=False)
+def test_an_arn_exemption_or_a_tag_exemption_covers_the_key():
+    bad = create_kms_key(rotation=False, tags={"rotation": "exempt"})
     assert audit([KMS], resource=bad)[0].status is Status.EXEMPT
     assert audit([KMS], resource="arn:aws:kms:*:*:key/*")[0].status is Status.EXEMPT
-    assert audit([KMS], tag=("rotation", "exempt"))[0].status is Status.FAIL  # ListKeys returns no tags
+    assert audit([KMS], tag=("rotation", "exempt"))[0].status is Status.EXEMPT  # ListResourceTags, not ListKeys
+    create_kms_key(rotation=False)
+    assert audit([KMS], tag=("rotation", "exempt"))[0].status is Status.FAIL
+
+
+def test_a_failing_keys_tags_refused_leave_the_fail_standing():
+    create_kms_key(rotation=False, tags={"rotation": "exempt"})
+    session = stubs.answering({("kms", "ListResourceTags"): stubs.error("AccessDeniedException", "no", 400)})
+    [finding] = audit([KMS], tag=("rotation", "exempt"), session=session)
+    assert finding.status is Status.FAIL and finding.evidence["tags_unreadable"] == "AccessDeniedException"
 
 
 def _first_key():

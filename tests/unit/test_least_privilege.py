@@ -70,11 +70,27 @@ def public_bucket() -> None:
          "Resource": "arn:aws:s3:::public-site/*"}]}))
 
 
+def failing_identities_and_key() -> None:
+    """A user with a policy of its own, an attached customer managed "*:*" policy and a key that does not rotate:
+    the tags those checks read for each failing resource (their listings return none)."""
+    import json
+
+    from sim.account import create_kms_key
+
+    iam = boto3.client("iam")
+    iam.create_user(UserName="legacy")
+    admin = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+    arn = iam.create_policy(PolicyName="legacy-admin", PolicyDocument=json.dumps(admin))["Policy"]["Arn"]
+    iam.attach_user_policy(UserName="legacy", PolicyArn=arn)
+    create_kms_key(rotation=False)
+
+
 def test_each_check_calls_exactly_the_actions_it_declares():
-    # The account grows from empty to fully compliant to one with a shadow trail, then a public bucket; every
-    # path's calls count.
+    # The account grows from empty to fully compliant to one with a shadow trail, then a public bucket, then
+    # failing identities and a key; every path's calls count.
     called = {check.id: set() for check in ALL_CHECKS}
-    for grow in (lambda: None, make_fully_compliant, lambda: create_trail("global", region="eu-west-1"), public_bucket):
+    for grow in (lambda: None, make_fully_compliant, lambda: create_trail("global", region="eu-west-1"), public_bucket,
+                 failing_identities_and_key):
         grow()
         recorder = CallRecorder()
         for check in ALL_CHECKS:
