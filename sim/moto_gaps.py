@@ -24,8 +24,9 @@ stand-in in the project with the AWS document that justifies it.
   and a NextToken for the rest (EC2 API Reference, each action's MaxResults and NextToken; "Pagination" in the
   EC2 API Reference's query-API page); moto ignores MaxResults and answers everything at once.
   `_page_as_aws_does` pages moto's whole answer (client-side). The same for RDS DescribeDBClusters (MaxRecords,
-  Marker: RDS API Reference, DescribeDBClusters) and KMS ListKeys (Limit, Marker / NextMarker and Truncated:
-  KMS API Reference, ListKeys), which moto also answers in one piece.
+  Marker: RDS API Reference, DescribeDBClusters), KMS ListKeys (Limit, Marker / NextMarker and Truncated:
+  KMS API Reference, ListKeys) and IAM ListUsers (MaxItems, Marker and IsTruncated: IAM API Reference,
+  ListUsers), which moto also answers in one piece.
 - The regional EC2 account settings - GetSnapshotBlockPublicAccessState, GetImageBlockPublicAccessState and
   GetInstanceMetadataDefaults - are not implemented: `sim/ec2_account_settings.py` models them once (AWS's defaults
   until a scenario changes a region), answered client-side by `install_client_answers()`.
@@ -128,6 +129,7 @@ PAGED_BY_AWS = {
     ("ec2", "DescribeImages"): ("Images", "MaxResults", "NextToken", "NextToken", None),
     ("rds", "DescribeDBClusters"): ("DBClusters", "MaxRecords", "Marker", "Marker", None),
     ("kms", "ListKeys"): ("Keys", "Limit", "Marker", "NextMarker", "Truncated"),
+    ("iam", "ListUsers"): ("Users", "MaxItems", "Marker", "Marker", "IsTruncated"),
 }
 
 
