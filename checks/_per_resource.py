@@ -22,7 +22,7 @@ arrives, under the audit's deadline, keeping only what fails.
   "(and N more not named)" entry, which no ARN pattern matches, so an exemption naming the listed ARNs cannot
   exempt failures it never saw (fail closed). Memory grows with what is kept, not with what is listed.
 - The tags the listing returned for each named failing resource go into the evidence as
-  `resource_tags: {arn: {key: value}}`. Listings that return no tags (IAM's ListUsers and ListPolicies, KMS's
+  `resource_tags: {arn: {key: value}}`. Listings that return no tags (IAM's ListPolicies, KMS's
   ListKeys) read them per named failing resource with `read_tags` (one call each, at most MAX_NAMED).
 """
 from __future__ import annotations
@@ -59,8 +59,8 @@ def tags_of(item: dict) -> dict[str, str]:
 
 
 def read_tags(listing: "Listing", call: Callable[..., dict], **params: Any) -> dict[str, str] | None:
-    """The tags of a failing resource whose listing did not return them, by one call (IAM ListUserTags or
-    ListPolicyTags, KMS ListResourceTags: one page holds the 50 tags a resource can have), timed as a per-item
+    """The tags of a failing resource whose listing did not return them, by one call (IAM ListPolicyTags,
+    KMS ListResourceTags: one page holds the 50 tags a resource can have), timed as a per-item
     call and made only while the resource is to be named (MAX_NAMED). Key / Value (IAM) and TagKey / TagValue
     (KMS) alike. None when the call is refused: the resource's tags are unknown, so no tag exemption covers it
     and the FAIL stands (fail closed); the error code goes into the evidence as `tags_unreadable`."""

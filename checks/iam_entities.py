@@ -29,36 +29,32 @@ def _names(items: list[str]) -> str:
                 "detach its managed policies (aws iam detach-user-policy) and delete its inline policies "
                 "(aws iam delete-user-policy).",
     remediation_url=f"{IAM_URL}#iam-2",
-    iam_actions=("iam:ListUsers", "iam:ListAttachedUserPolicies", "iam:ListUserPolicies", "iam:ListUserTags"),
+    iam_actions=("iam:GetAccountAuthorizationDetails",),
 ))
 def iam_user_no_policies_check(ctx: CheckContext) -> Result:
-    """Lists every IAM user (ListUsers, 1,000 a page) and asks, for each, ListAttachedUserPolicies and
-    ListUserPolicies. FAIL when a user has an attached managed policy or an inline policy - each named by ARN,
-    with the policies found and its tags (ListUsers returns none: ListUserTags per failing user, for exemptions
-    by tag). PASS when no user has either; NOT_APPLICABLE when the account has no IAM user;
-    TIMEOUT ("judged N of M IAM users") when the audit's deadline comes before every user is judged and none
-    judged fails; ERROR when a call is refused.
+    """Reads every IAM user with its policies in one listing: GetAccountAuthorizationDetails with Filter User,
+    1,000 users a page, each with its attached managed policies (AttachedManagedPolicies), its inline policies
+    (UserPolicyList) and its tags - one or two calls for a thousand users, where asking ListAttachedUserPolicies
+    and ListUserPolicies user by user takes two calls each. FAIL when a user has an attached managed policy or an
+    inline policy - each named by ARN, with the policies found and its tags (for exemptions by tag). PASS when no
+    user has either; NOT_APPLICABLE when the account has no IAM user; TIMEOUT ("judged N of M IAM users") when the
+    audit's deadline comes before every page is read and none judged fails; ERROR when the call is refused.
 
     Source: AWS Config rule iam-user-no-policies-check
     (https://docs.aws.amazon.com/config/latest/developerguide/iam-user-no-policies-check.html), "NON_COMPLIANT if
     there is at least one policy that is attached to the IAM user", behind Security Hub IAM.2
     (https://docs.aws.amazon.com/securityhub/latest/userguide/iam-controls.html#iam-2); CIS 1.15 (CIS AWS
-    Foundations v3.0.0; v5.0.0 1.14, same audit).
+    Foundations v3.0.0; v5.0.0 1.14, same audit); IAM API Reference, GetAccountAuthorizationDetails and UserDetail
+    (https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetAccountAuthorizationDetails.html).
     """
-    iam = ctx.client("iam")
     listing = Listing(ctx, "IAM users", where="")
-    for user in listing.marker_items("iam", "list_users", "Users"):
-        if not listing.time_for_another():
-            break
-        name = user["UserName"]
-        attached = listing.timed(iam.list_attached_user_policies, UserName=name).get("AttachedPolicies") or []
-        inline = listing.timed(iam.list_user_policies, UserName=name).get("PolicyNames") or []
+    for user in listing.marker_items("iam", "get_account_authorization_details", "UserDetailList", Filter=["User"]):
+        attached = [p.get("PolicyName", "?") for p in user.get("AttachedManagedPolicies") or ()]
+        inline = [p.get("PolicyName", "?") for p in user.get("UserPolicyList") or ()]
         listing.judged()
-        why = [f"attached {_names([p.get('PolicyName', '?') for p in attached])}" if attached else "",
-               f"inline {_names(inline)}" if inline else ""]
+        why = [f"attached {_names(attached)}" if attached else "", f"inline {_names(inline)}" if inline else ""]
         if attached or inline:
-            listing.fail(user["Arn"], "; ".join(w for w in why if w),
-                         read_tags(listing, iam.list_user_tags, UserName=name))
+            listing.fail(user["Arn"], "; ".join(w for w in why if w), user.get("Tags"))
     return listing.result(passed_message="None of the {count} IAM users has a policy of its own",
                           failing_message="have policies of their own (not through a group or role)",
                           not_applicable_message="The account has no IAM user")

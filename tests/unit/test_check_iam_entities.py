@@ -82,16 +82,27 @@ def test_users_are_listed_past_one_page(monkeypatch, run_check):
     assert result.status is Status.FAIL and result.resources == (bad,) and result.evidence["judged"] == 5
 
 
-def test_a_deadline_mid_way_is_a_timeout_saying_how_much_was_judged():
+def test_a_deadline_mid_way_is_a_timeout_saying_how_much_was_judged(monkeypatch):
+    monkeypatch.setattr(_per_resource, "PAGE_SIZE", 2)
     for i in range(4):
         user(f"u{i}")
     session, clock = new_session(), [0.0]
-    slow(session, "ListUserPolicies", 2, clock)
+    slow(session, "GetAccountAuthorizationDetails", 1, clock)
     result = USERS.run(context(session, Deadline(50.0, lambda: clock[0])))
-    assert result.status is Status.TIMEOUT and "judged 2 of 4 IAM users" in result.message
+    assert result.status is Status.TIMEOUT and "judged 2 of 2+ IAM users" in result.message
 
 
-@pytest.mark.parametrize("operation", ["ListUsers", "ListAttachedUserPolicies", "ListUserPolicies"])
+def test_users_and_their_policies_come_in_one_call_not_two_a_user():
+    for i in range(30):
+        user(f"u{i}", inline=READ_DOC if i == 7 else None)
+    session, calls = new_session(), []
+    session.events.register("before-call.iam.*", lambda model, **_: calls.append(model.name))
+    result = USERS.run(context(session))
+    assert result.status is Status.FAIL and result.evidence["judged"] == 30
+    assert calls == ["GetAccountAuthorizationDetails"]
+
+
+@pytest.mark.parametrize("operation", ["GetAccountAuthorizationDetails"])
 def test_a_refused_call_is_an_error(operation):
     user("alice")
     [finding] = run_audit([USERS], session=denied("iam", operation))

@@ -44,8 +44,9 @@ says; sim/moto_gaps.py now pages it as AWS does. X for s3-bucket-public-read-pro
 was tested, not an untagged one still failing. F for ec2-imdsv2-check: metadata options not yet applied (State
 pending) was untested. "!": ListUsers, ListPolicies and ListKeys return no tags, so these checks named their
 failing resources without tags and no tag exemption could cover them; they now read each failing resource's tags
-(ListUserTags; ListPolicyTags for a customer managed policy; ListResourceTags), and a refused tag read leaves the
-FAIL standing (`tags_unreadable` in the evidence).
+(ListPolicyTags for a customer managed policy; ListResourceTags; the IAM users check now lists users with
+GetAccountAuthorizationDetails, whose UserDetail carries the tags), and a refused tag read leaves the FAIL
+standing (`tags_unreadable` in the evidence).
 """
 from __future__ import annotations
 
@@ -198,7 +199,7 @@ CASES = [
          lambda i, tags: create_file_system(f"bad-{i}", encrypted=False, tags=tags),
          lambda i: create_file_system(f"ok-{i}"), ("efs", "DescribeFileSystems"), efs_file_systems, "file systems"),
     Case(USERS, lambda i, tags: iam_user(f"zz-bad-{i}", tags, inline=True), lambda i: iam_user(f"ok-{i}"),
-         ("iam", "ListUsers"), _per_resource, "IAM users"),
+         ("iam", "GetAccountAuthorizationDetails"), _per_resource, "IAM users"),
     Case(ADMIN, lambda i, tags: attached_policy(f"zz-admin-{i}", ADMIN_DOC, tags),
          lambda i: attached_policy(f"read-{i}", READ_DOC), ("iam", "ListPolicies"), _per_resource, "attached policies"),
     Case(PROFILES, lambda i, tags: instance(tags), lambda i: run_instance(profile_role="app"),
@@ -329,8 +330,8 @@ def test_an_instance_whose_metadata_options_are_not_yet_applied_fails():
     assert result.status is Status.FAIL and "metadata options pending, not yet applied" in result.message
 
 
-@pytest.mark.parametrize("case, operation", [(CASE[USERS.id], "ListUserTags"), (CASE[ADMIN.id], "ListPolicyTags"),
-                                             (CASE[KMS.id], "ListResourceTags")], ids=str)
+@pytest.mark.parametrize("case, operation", [(CASE[ADMIN.id], "ListPolicyTags"), (CASE[KMS.id], "ListResourceTags")],
+                         ids=str)
 def test_a_failing_resources_tags_refused_leave_the_fail_standing(case, operation):
     case.failing(0, {EXEMPT_TAG[0]: EXEMPT_TAG[1]})
     code = "AccessDeniedException" if case.listing[0] == "kms" else "AccessDenied"
