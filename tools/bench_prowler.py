@@ -12,6 +12,8 @@ empty so no host is exempt. Prowler's own output says what it could do; the benc
 """
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import resource
@@ -44,6 +46,8 @@ class ProwlerRun:
     checks: int = 0  # distinct checks with a finding
     errors: list[str] = field(default_factory=list)  # a few of its error lines
     error_lines: int = 0
+    unserved: int = 0  # requests moto's server had no backend for
+    unserved_hosts: list[str] = field(default_factory=list)
 
 
 def skipped(why: str) -> ProwlerRun:
@@ -101,6 +105,7 @@ def _cpu(who: int) -> float:
 
 def command(regions: tuple[str, ...], output: Path) -> list[str]:
     return [str(_prowler()), "aws", "--compliance", FRAMEWORK, "--filter-region", *regions, "--no-banner",
+            "--no-color",
             "--output-formats", "json-ocsf", "--output-directory", str(output), "--output-filename", "prowler"]
 
 
@@ -109,11 +114,14 @@ def run(endpoint: str, regions: tuple[str, ...], folder: Path) -> ProwlerRun:
     if not installed:
         return ProwlerRun(False, note, install_s=install_s)
     env = environment(endpoint)
-    version = subprocess.run([str(_prowler()), "--version"], capture_output=True, text=True, env=env, timeout=120)
+    # Not `prowler --version`: it asks GitHub for the latest release.
+    version = subprocess.run([str(VENV / "bin" / "python"), "-c", "import importlib.metadata as m; print(m.version('prowler'))"],
+                             capture_output=True, text=True, env=env, timeout=120)
     output = folder / "prowler"
     log = folder / "prowler.log"
     started, own, children = time.monotonic(), _cpu(resource.RUSAGE_SELF), _cpu(resource.RUSAGE_CHILDREN)
-    with open(log, "w") as out:
+    moto_says = io.StringIO()  # moto's server prints a line for each request it has no backend for
+    with open(log, "w") as out, contextlib.redirect_stdout(moto_says):
         process = subprocess.Popen(command(regions, output), env=env, stdout=out, stderr=subprocess.STDOUT, cwd=folder)
         peak = 0
         while process.poll() is None and time.monotonic() - started < RUN_TIMEOUT_S:
@@ -127,6 +135,9 @@ def run(endpoint: str, regions: tuple[str, ...], folder: Path) -> ProwlerRun:
                         time.monotonic() - started, _cpu(resource.RUSAGE_CHILDREN) - children, peak / 1024,
                         _cpu(resource.RUSAGE_SELF) - own, process.returncode)
     _read_output(result, output, log)
+    unserved = [line for line in moto_says.getvalue().splitlines() if line.startswith("Unable to find appropriate backend")]
+    result.unserved = len(unserved)
+    result.unserved_hosts = sorted({line.split(" for ")[1].split(".")[0] for line in unserved if " for " in line})
     return result
 
 
@@ -156,6 +167,8 @@ def print_run(run: ProwlerRun, preflight_wall_s: float) -> None:
           f"--compliance {FRAMEWORK}, the same 3 regions and moto state: {run.wall_s:.1f} s wall, {run.cpu_s:.1f} s "
           f"CPU, peak RSS {run.peak_mib:.0f} MiB, exit {run.exit_code}; moto's server {run.moto_cpu_s:.1f} s CPU "
           f"meanwhile; {run.checks} checks gave findings: {findings}")
-    print(f"  Prowler wall / preflight wall: {run.wall_s / preflight_wall_s:.1f} x")
+    if run.unserved:
+        print(f"  moto's server had no backend for {run.unserved} of Prowler's requests ({', '.join(run.unserved_hosts)})")
+    print(f"  Prowler wall / preflight wall (both whole processes): {run.wall_s / preflight_wall_s:.1f} x")
     for line in run.errors:
         print(f"    prowler: {line}")
