@@ -108,7 +108,8 @@ def build(population: Population = Population()) -> Built:
 
 def v5_security_group_filter() -> None:
     """CIS v5.0.0 4.10's filter adds ModifySecurityGroupRules to v3.0.0's (sim.account.CIS_PATTERNS holds v3's)."""
-    pattern = account.CIS_PATTERNS["security-group-changes"].rstrip(" }") + " || ($.eventName = ModifySecurityGroupRules) }"
+    pattern = (account.CIS_PATTERNS["security-group-changes"].rstrip(" }")
+               + " || ($.eventName = ModifySecurityGroupRules) }")
     metric = "cis-security-group-changes"
     account.client("logs").put_metric_filter(
         logGroupName=account.TRAIL_LOG_GROUP, filterName=metric, filterPattern=pattern,

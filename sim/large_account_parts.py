@@ -107,7 +107,8 @@ def vpcs(count: int) -> list[Made]:
 
 
 GROUP_RULES = {  # fault -> the IpPermissions item it adds
-    "ssh-from-ipv4-internet": {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]},
+    "ssh-from-ipv4-internet": {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
+                               "IpRanges": [{"CidrIp": "0.0.0.0/0"}]},
     "rdp-from-ipv6-internet": {"IpProtocol": "tcp", "FromPort": 3389, "ToPort": 3389,
                                "Ipv6Ranges": [{"CidrIpv6": "::/0"}]},
     "cifs-from-internet": {"IpProtocol": "tcp", "FromPort": 445, "ToPort": 445, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]},
@@ -124,8 +125,8 @@ def security_groups(count: int, vpc_ids: list[Made]) -> list[Made]:
         vpc = vpc_ids[i % len(vpc_ids)] if vpc_ids else None
         region = vpc.region if vpc else region_of(i)
         ec2 = _backends(region)[1]
-        group = ec2.create_security_group(f"app-{i:05d}", "an application tier", vpc_id=vpc.resource_id if vpc else None,
-                                          tags={})  # CreateSecurityGroup
+        group = ec2.create_security_group(f"app-{i:05d}", "an application tier",  # CreateSecurityGroup
+                                          vpc_id=vpc.resource_id if vpc else None, tags={})
         for permission in (*NEAR_MISSES, *(GROUP_RULES[f] for f in sorted(found))):  # AuthorizeSecurityGroupIngress
             ec2.authorize_security_group_ingress(**_rule(group.id, permission))
         made.append(Made(region, found, group.id))
@@ -173,7 +174,8 @@ def _one_rsa_key_for_symmetric_keys() -> Iterator[None]:
 
     original = models.generate_private_key
     shared = original("RSA_2048")
-    models.generate_private_key = lambda spec: shared if spec == "SYMMETRIC_DEFAULT" else original(spec)  # type: ignore[assignment]
+    models.generate_private_key = (  # type: ignore[assignment]
+        lambda spec: shared if spec == "SYMMETRIC_DEFAULT" else original(spec))
     try:
         yield
     finally:

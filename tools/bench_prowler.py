@@ -3,12 +3,13 @@ moto server state, in the same bench run, where Prowler can be installed.
 
 Prowler is installed with pip into a virtual environment of its own, .bench/prowler-venv (git-ignored; reused
 when present). When it cannot be (no registry, a wheel that does not build), the bench says so and skips it.
-It runs as `prowler aws --compliance cis_5.0_aws -f <the 3 regions>` with fake credentials and every botocore
-client pointed at moto's server on 127.0.0.1: AWS_ENDPOINT_URL (botocore honours it for every service), and
-HTTP_PROXY to the same server (s3control's "{AccountId}." host prefix cannot be turned off, as for preflight's
-auditor). Nothing may leave the machine: HTTPS_PROXY points at a closed port on 127.0.0.1, so any HTTPS request
-to anywhere else (a version check, a real AWS endpoint) fails at once instead of reaching out, and NO_PROXY is
-empty so no host is exempt. Prowler's own output says what it could do; the bench counts its findings by status.
+It runs as `prowler aws --compliance cis_5.0_aws -f <the 3 regions> --scan-unused-services` with fake
+credentials and every botocore client pointed at moto's server on 127.0.0.1: AWS_ENDPOINT_URL (botocore honours
+it for every service), and HTTP_PROXY to the same server (s3control's "{AccountId}." host prefix cannot be turned
+off, as for preflight's auditor). Nothing may leave the machine: HTTPS_PROXY points at a closed port on
+127.0.0.1, so any HTTPS request to anywhere else (a version check, a real AWS endpoint) fails at once instead of
+reaching out, and NO_PROXY is empty so no host is exempt (checked once under strace: every connect() Prowler made
+went to 127.0.0.1). Prowler's own output says what it could do; the bench counts its findings by status and check.
 """
 from __future__ import annotations
 
@@ -44,6 +45,7 @@ class ProwlerRun:
     exit_code: int | None = None
     statuses: dict[str, int] = field(default_factory=dict)  # finding status -> count
     checks: int = 0  # distinct checks with a finding
+    failing: dict[str, int] = field(default_factory=dict)  # check -> FAIL findings
     errors: list[str] = field(default_factory=list)  # a few of its error lines
     error_lines: int = 0
     unserved: int = 0  # requests moto's server had no backend for
@@ -83,11 +85,14 @@ def _closed_port() -> int:
 
 def environment(endpoint: str) -> dict[str, str]:
     assert endpoint.startswith("http://127.0.0.1:"), endpoint  # loopback only
-    keep = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PREFLIGHT_")) and "PROXY" not in k.upper()}
+    keep = {k: v for k, v in os.environ.items()
+            if not k.startswith(("AWS_", "PREFLIGHT_")) and "PROXY" not in k.upper()}
     dead = f"http://127.0.0.1:{_closed_port()}"
-    return {**keep, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1",
+    return {**keep, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": "us-east-1",
             "AWS_REGION": "us-east-1", "AWS_ENDPOINT_URL": endpoint, "HTTP_PROXY": endpoint, "http_proxy": endpoint,
-            "HTTPS_PROXY": dead, "https_proxy": dead, "NO_PROXY": "", "no_proxy": "", "AWS_EC2_METADATA_DISABLED": "true"}
+            "HTTPS_PROXY": dead, "https_proxy": dead, "NO_PROXY": "", "no_proxy": "",
+            "AWS_EC2_METADATA_DISABLED": "true"}
 
 
 def _high_water_kib(pid: int) -> int:
@@ -115,7 +120,8 @@ def run(endpoint: str, regions: tuple[str, ...], folder: Path) -> ProwlerRun:
         return ProwlerRun(False, note, install_s=install_s)
     env = environment(endpoint)
     # Not `prowler --version`: it asks GitHub for the latest release.
-    version = subprocess.run([str(VENV / "bin" / "python"), "-c", "import importlib.metadata as m; print(m.version('prowler'))"],
+    version = subprocess.run([str(VENV / "bin" / "python"), "-c",
+                              "import importlib.metadata as m; print(m.version('prowler'))"],
                              capture_output=True, text=True, env=env, timeout=120)
     output = folder / "prowler"
     log = folder / "prowler.log"
@@ -135,7 +141,8 @@ def run(endpoint: str, regions: tuple[str, ...], folder: Path) -> ProwlerRun:
                         time.monotonic() - started, _cpu(resource.RUSAGE_CHILDREN) - children, peak / 1024,
                         _cpu(resource.RUSAGE_SELF) - own, process.returncode)
     _read_output(result, output, log)
-    unserved = [line for line in moto_says.getvalue().splitlines() if line.startswith("Unable to find appropriate backend")]
+    unserved = [line for line in moto_says.getvalue().splitlines()
+                if line.startswith("Unable to find appropriate backend")]
     result.unserved = len(unserved)
     result.unserved_hosts = sorted({line.split(" for ")[1].split(".")[0] for line in unserved if " for " in line})
     return result
@@ -151,7 +158,10 @@ def _read_output(result: ProwlerRun, output: Path, log: Path) -> None:
         for finding in findings:
             status = finding.get("status_code") or finding.get("status") or "?"
             result.statuses[status] = result.statuses.get(status, 0) + 1
-            checks.add(((finding.get("metadata") or {}).get("event_code")) or finding.get("finding_info", {}).get("uid"))
+            check = (finding.get("metadata") or {}).get("event_code") or "?"
+            checks.add(check)
+            if status == "FAIL":
+                result.failing[check] = result.failing.get(check, 0) + 1
     result.checks = len(checks)
     lines = log.read_text(errors="replace").splitlines() if log.exists() else []
     result.errors = [line.strip()[:200] for line in lines if "ERROR" in line or "Traceback" in line][:8]
@@ -168,7 +178,10 @@ def print_run(run: ProwlerRun, preflight_wall_s: float) -> None:
           f"CPU, peak RSS {run.peak_mib:.0f} MiB, exit {run.exit_code}; moto's server {run.moto_cpu_s:.1f} s CPU "
           f"meanwhile; {run.checks} checks gave findings: {findings}")
     if run.unserved:
-        print(f"  moto's server had no backend for {run.unserved} of Prowler's requests ({', '.join(run.unserved_hosts)})")
+        print(f"  moto's server had no backend for {run.unserved} of Prowler's requests "
+              f"({', '.join(run.unserved_hosts)})")
     print(f"  Prowler wall / preflight wall (both whole processes): {run.wall_s / preflight_wall_s:.1f} x")
+    print("  Prowler's FAIL findings by check: " + ", ".join(f"{check} {count:,}" for check, count in
+                                                         sorted(run.failing.items())))
     for line in run.errors:
         print(f"    prowler: {line}")

@@ -218,7 +218,8 @@ def print_figures(f: ScaleFigures) -> None:
           f"({a.wall_s:.1f} s process), {a.figures['audit_cpu_s']:.1f} s CPU (+{a.figures['import_cpu_s']:.1f} s "
           f"importing), {a.calls:,} AWS API calls, peak RSS {a.figures['peak_mib']:.0f} MiB; moto's server "
           f"{a.moto_cpu_s:.1f} s CPU meanwhile")
-    print(f"  verdicts right: {right} of {len(f.rows)} (status and count of failing resources, against the seeded faults)")
+    print(f"  verdicts right: {right} of {len(f.rows)} (status and count of failing resources, against the seeded "
+          "faults)")
     print_rows(f.rows, only_wrong=right == len(f.rows))
     busiest = sorted(a.figures["calls"].items(), key=lambda item: -item[1])[:6]
     print("  most called: " + ", ".join(f"{name} {count:,}" for name, count in busiest))

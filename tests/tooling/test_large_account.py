@@ -79,8 +79,9 @@ def test_what_the_builder_makes_in_moto_s_backend_reads_back_as_the_same_thing_m
     acls = {a["VpcId"]: a for a in ec2.describe_network_acls(Filters=[{"Name": "default", "Values": ["true"]}])[
         "NetworkAcls"]}
     assert entries(made[3].resource_id) == entries(twin) != entries(made[0].resource_id)
-    ec2.create_flow_logs(ResourceIds=[twin], ResourceType="VPC", TrafficType="REJECT", LogDestinationType="cloud-watch-logs",
-                         LogGroupName="vpc-flow-logs", DeliverLogsPermissionArn=large_account.FLOW_LOG_ROLE)
+    ec2.create_flow_logs(ResourceIds=[twin], ResourceType="VPC", TrafficType="REJECT",
+                         LogDestinationType="cloud-watch-logs", LogGroupName="vpc-flow-logs",
+                         DeliverLogsPermissionArn=large_account.FLOW_LOG_ROLE)
     logs = {f["ResourceId"]: f for f in ec2.describe_flow_logs()["FlowLogs"]}
     assert made[3].resource_id not in logs
     assert _without(logs[made[0].resource_id], "FlowLogId", "ResourceId", "CreationTime") == \
