@@ -109,9 +109,11 @@ def _cpu(who: int) -> float:
 
 
 def command(regions: tuple[str, ...], output: Path) -> list[str]:
-    return [str(_prowler()), "aws", "--compliance", FRAMEWORK, "--filter-region", *regions, "--no-banner",
-            "--no-color",
-            "--output-formats", "json-ocsf", "--output-directory", str(output), "--output-filename", "prowler"]
+    # --scan-unused-services: without it Prowler skips security groups no interface uses and VPCs without one, which
+    # preflight (as AWS Config's rules) judges too.
+    return [str(_prowler()), "aws", "--compliance", FRAMEWORK, "--filter-region", *regions, "--scan-unused-services",
+            "--no-banner", "--no-color", "--log-level", "ERROR", "--output-formats", "json-ocsf",
+            "--output-directory", str(output), "--output-filename", "prowler"]
 
 
 def run(endpoint: str, regions: tuple[str, ...], folder: Path) -> ProwlerRun:
@@ -164,7 +166,7 @@ def _read_output(result: ProwlerRun, output: Path, log: Path) -> None:
                 result.failing[check] = result.failing.get(check, 0) + 1
     result.checks = len(checks)
     lines = log.read_text(errors="replace").splitlines() if log.exists() else []
-    result.errors = [line.strip()[:200] for line in lines if "ERROR" in line or "Traceback" in line][:8]
+    result.errors = sorted({line.split("ERROR: ", 1)[-1].strip()[:160] for line in lines if "ERROR" in line})[:8]
     result.error_lines = sum(1 for line in lines if "ERROR" in line)
 
 
@@ -183,5 +185,7 @@ def print_run(run: ProwlerRun, preflight_wall_s: float) -> None:
     print(f"  Prowler wall / preflight wall (both whole processes): {run.wall_s / preflight_wall_s:.1f} x")
     print("  Prowler's FAIL findings by check: " + ", ".join(f"{check} {count:,}" for check, count in
                                                          sorted(run.failing.items())))
+    if run.error_lines:
+        print(f"  Prowler logged {run.error_lines} ERROR lines; distinct ones (first 8):")
     for line in run.errors:
         print(f"    prowler: {line}")
