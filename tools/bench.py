@@ -12,7 +12,10 @@
   (tools/bench_throttled.py);
 - reading a 1 MB template: parse cost per MB, and the hook's answer time at a full CPU and at 128 MB's share
   (tools/bench_template.py);
-- each tracing backend's cold start and warm audit (tools/bench_tracing.py).
+- each tracing backend's cold start and warm audit (tools/bench_tracing.py);
+- a large account (2,000 buckets and security groups, 1,000 users, 300 keys, 200 VPCs, 300 instances, 3 regions)
+  audited with cis-aws-foundations-v5 and, through the hook, recommended; beside Prowler's CIS 5.0 checks on the
+  same state where Prowler installs (tools/bench_scale.py).
 """
 from __future__ import annotations
 
@@ -27,6 +30,7 @@ from tools.bench_burst import SIZES as BURST_SIZES, burst as audit_burst, print_
 from tools.bench_org import measure as measure_sweeps, print_figures as print_sweeps  # noqa: E402
 from tools.bench_regions import MEMORY_SIZES, measure as measure_regions, print_curve as print_memory_curve  # noqa: E402
 from tools.bench_regions import print_runs as print_region_runs  # noqa: E402
+from tools.bench_scale import measure as measure_scale, print_figures as print_scale  # noqa: E402
 from tools.bench_throttled import measure as measure_margins, print_margins  # noqa: E402
 from tools.bench_template import measure as measure_templates, print_figures as print_templates  # noqa: E402
 from tools.bench_tls import measure as measure_tls, print_figures as print_tls  # noqa: E402
@@ -155,6 +159,7 @@ def main() -> None:
     sweeps = measure_sweeps()
     tracing = measure_tracing()  # fresh processes of its own, before the latency hook
     bursts = [audit_burst(size) for size in BURST_SIZES] + [audit_burst(BURST_SIZES[-1], compliant=False)]
+    scale = measure_scale()  # before the latency hook: its builder calls moto's server from this process
     install_latency()
     warm = warm_audits()
     burst = hook_burst()
@@ -178,6 +183,7 @@ def main() -> None:
     print_sweeps(sweeps)
     print_bursts(bursts)
     print_tracing(tracing)
+    print_scale(scale)
 
 
 if __name__ == "__main__":

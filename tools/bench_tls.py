@@ -19,7 +19,7 @@ CHILD = """
 import json, resource, sys
 url, bundle, shared, count = sys.argv[1], sys.argv[2], sys.argv[3] == "shared", int(sys.argv[4])
 if shared:
-    from preflight.aws import new_session
+    from preflight.aws.access import new_session
     session = new_session()
 else:
     import boto3
