@@ -154,7 +154,7 @@ def hook_findings(answer: dict) -> list[dict]:
 
 
 def _checks(baseline: str) -> list[tuple[str, bool]]:
-    from preflight.baseline import check_ids, named_baseline
+    from preflight.named_baselines import check_ids, named_baseline
     from preflight.model import Scope
     from preflight.registry import default_registry
 

@@ -7,7 +7,7 @@ import csv
 import io
 import json
 
-from preflight import baseline
+from preflight import baseline, named_baselines
 from preflight.audit import run_audit
 from preflight.aws.access import AwsAccess
 from preflight.concurrency import Deadline
@@ -29,7 +29,7 @@ def _audit(name: str) -> list[dict]:
 def _checks(name: str) -> list[tuple[str, bool]]:
     registry = default_registry()
     return [(c, registry.get(c).meta.scope is Scope.REGIONAL)
-            for c in baseline.check_ids(baseline.named_baseline(name, registry))]
+            for c in named_baselines.check_ids(named_baselines.named_baseline(name, registry))]
 
 
 def test_a_fiftieth_of_the_large_account_gets_every_verdict_its_builder_seeded():
