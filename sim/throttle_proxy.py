@@ -2,7 +2,7 @@
 service and action that answers each service's own throttling error, and forwards everything else to moto.
 
 Clients reach it as they reach moto's server (AWS_ENDPOINT_URL, and HTTP_PROXY for s3control's
-ACCOUNT.-prefixed host). The service comes from the request's SigV4 credential scope, the action from
+ACCOUNT.-prefixed host); the forwarding is sim/forwarding_proxy.py's. The service comes from the request's SigV4 credential scope, the action from
 X-Amz-Target (JSON protocols), the Action form field (query and EC2 protocols) or the method and first path
 segment (REST protocols). The error shapes follow each protocol as AWS sends them: JSON `__type`
 ThrottlingException (CloudTrail, Config, CloudWatch Logs), query-XML `Throttling` (IAM, STS, SNS,
@@ -11,15 +11,14 @@ GuardDuty, Security Hub, Access Analyzer) and S3's `SlowDown` (HTTP 503).
 """
 from __future__ import annotations
 
-import http.client
 import re
 import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from sim.forwarding_proxy import Answer, ForwardingProxy
 
 SCOPE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/aws4_request")
 JSON_THROTTLED = {"cloudtrail", "config", "logs"}
@@ -72,59 +71,23 @@ class Bucket:
         return False
 
 
-class ThrottlingProxy:
+class ThrottlingProxy(ForwardingProxy):
     """`rates` maps "service:Action" (or "service:*") to requests per second; unlisted actions pass freely."""
 
     def __init__(self, upstream: str, rates: dict[str, float], burst: float | None = None):
-        self.upstream = urlsplit(upstream)
         self.rates = rates
         self._burst = burst
         self._buckets: dict[str, Bucket] = {}
         self._lock = threading.Lock()
         self.throttled: dict[str, int] = {}
         self.forwarded: dict[str, int] = {}
-        proxy = self
+        super().__init__(upstream)
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def _handle(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                key = proxy.key_of(self.command, self.path, dict(self.headers), body)
-                if not proxy.admit(key):
-                    status, headers, answer = throttling_answer(key.split(":")[0], "X-Amz-Target" in self.headers)
-                    return self._send(status, headers, answer)
-                connection = http.client.HTTPConnection(proxy.upstream.hostname, proxy.upstream.port, timeout=30)
-                try:
-                    connection.request(self.command, self.path, body=body or None, headers=dict(self.headers))
-                    response = connection.getresponse()
-                    data = response.read()
-                    headers = {k: v for k, v in response.getheaders()
-                               if k.lower() not in ("transfer-encoding", "connection", "content-length")}
-                    self._send(response.status, headers, data)
-                finally:
-                    connection.close()
-
-            def _send(self, status: int, headers: dict[str, str], body: bytes) -> None:
-                self.send_response(status)
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _handle  # noqa: N815
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._httpd.daemon_threads = True
-        threading.Thread(target=self._httpd.serve_forever, args=(0.05,), daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
+    def intercept(self, method: str, path: str, headers: dict[str, str], body: bytes) -> Answer | None:
+        key = self.key_of(method, path, headers, body)
+        if self.admit(key):
+            return None
+        return throttling_answer(key.split(":")[0], any(k.lower() == "x-amz-target" for k in headers))
 
     @staticmethod
     def key_of(method: str, path: str, headers: dict[str, str], body: bytes) -> str:
@@ -152,6 +115,3 @@ class ThrottlingProxy:
             counts[key] = counts.get(key, 0) + 1
             return admitted
 
-    def close(self) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
