@@ -20,7 +20,7 @@ from __future__ import annotations
 import threading
 import time
 
-from sim.forwarding_proxy import Answer, ForwardingProxy  # noqa: F401 (Answer: the type forward returns)
+from sim.forwarding_proxy import Answer, ForwardingProxy
 
 DEFAULT_LATENCY_MS = 30.0
 
@@ -32,10 +32,18 @@ class LatencyProxy(ForwardingProxy):
         self.latency_s = latency_ms / 1000
         self._lock = threading.Lock()
         self.requests = 0
+        self._taken = 0  # requests counted by the last take_counts
         self.in_flight = 0
         self.most_in_flight = 0  # the most requests held (or being answered) at one moment
         self.cpu_s = 0.0  # the proxy's own CPU (its handler threads' time), apart from moto's server in the process
         super().__init__(upstream)
+
+    def take_counts(self) -> tuple[int, int]:
+        """(requests, most in flight at once) since the last take; the next take counts afresh."""
+        with self._lock:
+            counts = (self.requests - self._taken, self.most_in_flight)
+            self._taken, self.most_in_flight = self.requests, self.in_flight
+        return counts
 
     def forward(self, method: str, path: str, headers: dict[str, str], body: bytes) -> Answer:
         with self._lock:

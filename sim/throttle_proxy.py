@@ -2,8 +2,8 @@
 service and action that answers each service's own throttling error, and forwards everything else to moto.
 
 Clients reach it as they reach moto's server (AWS_ENDPOINT_URL, and HTTP_PROXY for s3control's
-ACCOUNT.-prefixed host); the forwarding is sim/forwarding_proxy.py's. The service comes from the request's SigV4 credential scope, the action from
-X-Amz-Target (JSON protocols), the Action form field (query and EC2 protocols) or the method and first path
+ACCOUNT.-prefixed host); the forwarding is sim/forwarding_proxy.py's. The service comes from the request's
+SigV4 credential scope, the action from X-Amz-Target (JSON protocols), the Action form field (query and EC2 protocols) or the method and first path
 segment (REST protocols). The error shapes follow each protocol as AWS sends them: JSON `__type`
 ThrottlingException (CloudTrail, Config, CloudWatch Logs), query-XML `Throttling` (IAM, STS, SNS,
 CloudWatch), EC2 `RequestLimitExceeded` (HTTP 503), REST-JSON `TooManyRequestsException` (HTTP 429:

@@ -15,7 +15,8 @@
 - each tracing backend's cold start and warm audit (tools/bench_tracing.py);
 - a large account (2,000 buckets and security groups, 1,000 users, 300 keys, 200 VPCs, 300 instances, 3 regions)
   audited with cis-aws-foundations-v5 and, through the hook, recommended; beside Prowler's CIS 5.0 checks on the
-  same state where Prowler installs (tools/bench_scale.py).
+  same state where Prowler installs (tools/bench_scale.py); twice: as moto's server answers, and with 30 ms held on
+  every request (sim/latency_proxy.py), as AWS's round trip.
 """
 from __future__ import annotations
 
@@ -31,12 +32,17 @@ from tools.bench_org import measure as measure_sweeps, print_figures as print_sw
 from tools.bench_regions import MEMORY_SIZES, measure as measure_regions, print_curve as print_memory_curve  # noqa: E402
 from tools.bench_regions import print_runs as print_region_runs  # noqa: E402
 from tools.bench_scale import measure as measure_scale, print_figures as print_scale  # noqa: E402
+from tools.bench_scale import print_ratios  # noqa: E402
 from tools.bench_throttled import measure as measure_margins, print_margins  # noqa: E402
 from tools.bench_template import measure as measure_templates, print_figures as print_templates  # noqa: E402
 from tools.bench_tls import measure as measure_tls, print_figures as print_tls  # noqa: E402
 from tools.bench_tracing import measure as measure_tracing, print_figures as print_tracing  # noqa: E402
 
 LATENCY_S = 0.100
+SCALE_LATENCY_MS = 30.0  # sim/latency_proxy.py's default: AWS's round trip for the large account's second run
+# ... at a quarter of the account: Prowler at 30 ms a request took 143 s for a tenth of it (3,832 requests, at
+# most 10 in flight), so the whole account would take ~20 minutes of make bench
+SCALE_LATENCY_FRACTION = 0.25
 WARM_RUNS = 5
 IMPORT_RUNS = 5
 
@@ -160,6 +166,7 @@ def main() -> None:
     tracing = measure_tracing()  # fresh processes of its own, before the latency hook
     bursts = [audit_burst(size) for size in BURST_SIZES] + [audit_burst(BURST_SIZES[-1], compliant=False)]
     scale = measure_scale()  # before the latency hook: its builder calls moto's server from this process
+    scale_latency = measure_scale(SCALE_LATENCY_FRACTION, latency_ms=SCALE_LATENCY_MS)  # the same, every request held as AWS's round trip
     install_latency()
     warm = warm_audits()
     burst = hook_burst()
@@ -184,6 +191,8 @@ def main() -> None:
     print_bursts(bursts)
     print_tracing(tracing)
     print_scale(scale)
+    print_scale(scale_latency)
+    print_ratios([scale, scale_latency])
 
 
 if __name__ == "__main__":

@@ -13,6 +13,11 @@ Nothing asserts; `make bench` prints the figures for docs/performance.md.
     .venv/bin/python -m tools.bench_scale              # the issue's sizes
     .venv/bin/python -m tools.bench_scale 0.1          # a tenth of them (for iteration)
     .venv/bin/python -m tools.bench_scale 1 --no-prowler
+    .venv/bin/python -m tools.bench_scale --latency-ms 30   # every request held 30 ms (sim/latency_proxy.py)
+
+With `--latency-ms N` both tools reach moto's server through sim/latency_proxy.py, which holds each request N ms
+before forwarding it, as AWS's round trip would: the comparison then turns on concurrency rather than on moto's
+CPU per call (make bench runs both: none, and 30 ms).
 """
 from __future__ import annotations
 
@@ -91,6 +96,10 @@ class ScaleFigures:
     hook_rows: list
     memory_mb: int
     prowler: Any  # tools.bench_prowler.ProwlerRun
+    fraction: float = 1.0
+    latency_ms: float = 0.0  # held on each request by sim/latency_proxy.py (after the build), 0: none
+    proxied: dict[str, tuple[int, int]] | None = None  # run -> (requests through the proxy, most in flight at once)
+    proxy_cpu_s: float = 0.0
 
 
 def _cpu_self() -> float:
@@ -163,10 +172,14 @@ def _checks(baseline: str) -> list[tuple[str, bool]]:
             for c in check_ids(named_baseline(baseline, registry))]
 
 
-def measure(fraction: float = 1.0, *, prowler: bool = True, memory_mb: int = HOOK_MEMORY_MB) -> ScaleFigures:
+def measure(fraction: float = 1.0, *, prowler: bool = True, memory_mb: int = HOOK_MEMORY_MB,
+            latency_ms: float = 0.0) -> ScaleFigures:
+    """`latency_ms`: the account is built straight into moto's server, then preflight, the hook and Prowler all
+    reach it through sim/latency_proxy.py, which holds each request that long (AWS's round trip)."""
     import boto3
 
     from sim import large_account, large_account_verdicts as verdicts, moto_gaps
+    from sim.latency_proxy import LatencyProxy
     from sim.moto_server import client_environment, start_moto_server
     from tools import bench_prowler
 
@@ -177,32 +190,44 @@ def measure(fraction: float = 1.0, *, prowler: bool = True, memory_mb: int = HOO
     moto_gaps.reset()
     saved = dict(os.environ)
     os.environ.update(client_environment(endpoint))
+    proxy = None
     try:
         boto3.setup_default_session()
         built = large_account.build(population)
+        if latency_ms:
+            proxy = LatencyProxy(endpoint, latency_ms)
+        audited = proxy.url if proxy else endpoint  # what the auditors (and Prowler) are pointed at
         regions = ",".join(large_account.REGIONS)
         output = folder / "audit.json"
-        audit = _fresh_process(endpoint, folder, "cli", json.dumps(
+        audit = _fresh_process(audited, folder, "cli", json.dumps(
             ["audit", "--baseline", "cis-aws-foundations-v5", "--regions", regions, "--format", "json",
              "--output", str(output), "--timeout", str(AUDIT_TIMEOUT_S)]))
+        counts = {"preflight": proxy.take_counts()} if proxy else {}
         findings = json.loads(output.read_text())["reports"][0]["findings"]
         rows = verdicts.compare(findings, verdicts.expected(built, _checks("cis-aws-foundations-v5")))
         payloads, event = _hook_event(folder)
         try:
-            hook = _fresh_process(endpoint, folder, "hook", str(event), memory_mb=memory_mb,
+            hook = _fresh_process(audited, folder, "hook", str(event), memory_mb=memory_mb,
                                   baseline={"extends": "recommended", "regions": list(large_account.REGIONS)})
         finally:
             payloads.close()
+        if proxy:
+            counts["hook"] = proxy.take_counts()
         expected_hook = {key: verdicts.Verdict(v.status) for key, v in
                          verdicts.expected(built, _checks("recommended")).items()}
         hook_rows = verdicts.compare(hook_findings(hook.figures["answer"]), expected_hook)
-        prowler_run = bench_prowler.run(endpoint, large_account.REGIONS, folder) if prowler else \
+        prowler_run = bench_prowler.run(audited, large_account.REGIONS, folder) if prowler else \
             bench_prowler.skipped("--no-prowler")
+        if proxy and prowler_run.ran:
+            counts["Prowler"] = proxy.take_counts()
     finally:
         os.environ.clear()
         os.environ.update(saved)
+        if proxy:
+            proxy.close()
         server.stop()
-    return ScaleFigures(population, built.seconds, audit, rows, hook, hook_rows, memory_mb, prowler_run)
+    return ScaleFigures(population, built.seconds, audit, rows, hook, hook_rows, memory_mb, prowler_run, fraction,
+                        latency_ms, counts or None, proxy.cpu_s if proxy else 0.0)
 
 
 def print_figures(f: ScaleFigures) -> None:
@@ -210,8 +235,18 @@ def print_figures(f: ScaleFigures) -> None:
     from tools.bench_prowler import print_run
 
     p, a = f.population, f.audit
-    print(f"scale: {p.buckets:,} buckets, {p.security_groups:,} security groups, {p.users:,} IAM users, {p.keys:,} KMS "
-          f"keys, {p.vpcs:,} VPCs, {p.instances:,} instances over 3 regions (moto's server in this process)")
+    sized = "" if f.fraction == 1 else f" ({f.fraction:g} of the issue's sizes)"
+    print(f"scale{sized}: {p.buckets:,} buckets, {p.security_groups:,} security groups, {p.users:,} IAM users, "
+          f"{p.keys:,} KMS keys, {p.vpcs:,} VPCs, {p.instances:,} instances over 3 regions (moto's server in this "
+          "process)")
+    if f.proxied:
+        each = "; ".join(f"{run} {requests:,} requests, at most {most} in flight at once"
+                         for run, (requests, most) in f.proxied.items())
+        print(f"  every request of preflight, the hook and Prowler held {f.latency_ms:.0f} ms by sim/latency_proxy.py "
+              f"before moto's server answered it: {each}; the proxy's own CPU {f.proxy_cpu_s:.1f} s (within moto's "
+              "server's CPU below: the same process)")
+    else:
+        print("  no latency added: each call costs what moto's server takes to answer it")
     print(f"  built in {f.build_s:.1f} s")
     right = sum(r.right for r in f.rows)
     print(f"  cis-aws-foundations-v5, fresh `preflight audit` process: {a.figures['audit_s']:.1f} s audit "
@@ -234,11 +269,30 @@ def print_figures(f: ScaleFigures) -> None:
     print_run(f.prowler, a.wall_s)
 
 
+def print_ratios(runs: list[ScaleFigures]) -> None:
+    """The wall-time ratio of each variant, side by side (the issue's target: Prowler >= 10x preflight)."""
+    for f in runs:
+        label = f"{f.latency_ms:.0f} ms held on each request" if f.latency_ms else "no latency added"
+        sized = "" if f.fraction == 1 else f", {f.fraction:g} of the issue's sizes"
+        right = f"verdicts right {sum(r.right for r in f.rows)} of {len(f.rows)}"
+        if f.prowler.ran:
+            ratio = f.prowler.wall_s / f.audit.wall_s
+            print(f"scale, {label}{sized}: Prowler {f.prowler.wall_s:.1f} s / preflight {f.audit.wall_s:.1f} s = "
+                  f"{ratio:.1f} x (target >= 10 x: {'met' if ratio >= 10 else 'not met'}); {right}")
+        else:
+            print(f"scale, {label}{sized}: preflight {f.audit.wall_s:.1f} s, Prowler not run; {right}")
+
+
 if __name__ == "__main__":
     from sim import moto_gaps
     from sim.environment import use_simulated_aws
 
     use_simulated_aws("bench")
     moto_gaps.install()
-    arguments = [a for a in sys.argv[1:] if not a.startswith("--")]
-    print_figures(measure(float(arguments[0]) if arguments else 1.0, prowler="--no-prowler" not in sys.argv))
+    options = sys.argv[1:]
+    latency = float(options.pop(options.index("--latency-ms") + 1)) if "--latency-ms" in options else 0.0
+    arguments = [a for a in options if not a.startswith("--")]
+    figures = measure(float(arguments[0]) if arguments else 1.0, prowler="--no-prowler" not in sys.argv,
+                      latency_ms=latency)
+    print_figures(figures)
+    print_ratios([figures])
