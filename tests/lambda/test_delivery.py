@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from preflight.cloudformation import response
 from preflight.cloudformation.response import deliver
 from preflight.cloudformation.presigned import is_allowed
 from preflight.concurrency import Deadline
@@ -82,7 +83,8 @@ def test_a_response_url_with_an_out_of_range_port_raises_nothing(cfn, monkeypatc
     assert cfn.received == []
 
 
-def test_server_errors_are_retried_until_accepted(cfn):
+def test_server_errors_are_retried_until_accepted(cfn, monkeypatch):
+    monkeypatch.setattr(response, "FIRST_BACKOFF_S", 0.05)  # the same doubling as from 0.2 s, 0.35 s in all, not 1.4
     cfn.failures = 3
     invocation = invoke(cfn, "Create", {"Checks": ["root-account-mfa-enabled"]})
     assert invocation.response["Status"] == "FAILED"
@@ -106,6 +108,6 @@ def test_a_refused_connection_is_retried_then_given_up_before_the_deadline(monke
     with socket.socket() as s:  # a port nobody listens on
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    deadline = Deadline.after(1.5)
+    deadline = Deadline.after(1.0)  # attempts at 0, 0.2 and 0.6 s; then 0.4 s left, under the next 0.8 s backoff
     assert not deliver(f"https://localhost:{port}/x?X-Amz-Signature=1", RESPONSE, deadline)
     assert deadline.remaining() > 0
