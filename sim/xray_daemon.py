@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import socket
 import threading
+import uuid
 from typing import Any
 
 
@@ -13,6 +14,8 @@ class FakeXRayDaemon:
         self._socket.bind(("127.0.0.1", 0))
         self._socket.settimeout(0.2)
         self.documents: list[dict[str, Any]] = []
+        self._markers: set[str] = set()
+        self._marked = threading.Condition()
         self._running = True
         self._thread = threading.Thread(target=self._receive, daemon=True)
         self._thread.start()
@@ -29,7 +32,24 @@ class FakeXRayDaemon:
             except (socket.timeout, OSError):
                 continue
             _header, _, body = datagram.decode().partition("\n")  # {"format": "json", "version": 1}
-            self.documents.append(json.loads(body))
+            document = json.loads(body)
+            if "drain_marker" in document:
+                with self._marked:
+                    self._markers.add(document["drain_marker"])
+                    self._marked.notify_all()
+                continue
+            self.documents.append(document)
+
+    def drain(self, timeout_s: float = 10.0) -> None:
+        """Returns once every datagram already sent to the daemon has been read: a sender that has exited sent
+        them all into the socket's buffer, which is read in order, so a marker sent now arrives after them."""
+        marker = uuid.uuid4().hex
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sender:
+            sender.sendto(b'{"format": "json", "version": 1}\n' + json.dumps({"drain_marker": marker}).encode(),
+                          self._socket.getsockname())
+        with self._marked:
+            if not self._marked.wait_for(lambda: marker in self._markers, timeout=timeout_s):
+                raise TimeoutError("the fake X-Ray daemon did not read its own marker")
 
     def entities(self) -> dict[str, dict[str, Any]]:
         """Every segment and subsegment received, by id, with `parent_id` filled in for nested ones."""
