@@ -2,7 +2,6 @@
 from checks import efs_file_systems
 from preflight.aws.access import new_session
 from preflight.model import Status
-from sim import stubs
 from sim.account import create_file_system
 from sim.cloudformation import REGION
 from tests.support.data_stores import audit, run_with_deadline
@@ -22,12 +21,6 @@ def test_encrypted_file_systems_pass_and_an_unencrypted_one_fails_with_its_tags(
 
 def test_no_file_systems_is_not_applicable(run_check):
     assert run_check(EFS).status is Status.NOT_APPLICABLE
-
-
-def test_access_denied_is_an_error():
-    session = stubs.answering({("efs", "DescribeFileSystems"): stubs.error("AccessDenied", "not authorized", 403)})
-    [finding] = audit([EFS], session=session)
-    assert finding.status is Status.ERROR and finding.error_code == "AccessDenied"
 
 
 def test_file_systems_page_past_one_page(monkeypatch, run_check):

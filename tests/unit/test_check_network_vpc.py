@@ -68,12 +68,6 @@ def test_a_lower_numbered_deny_shadows_a_later_allow_but_a_narrower_deny_does_no
     assert run_check(NACL).status is Status.FAIL
 
 
-def test_network_acls_denied_is_an_error():
-    session = stubs.answering({("ec2", "DescribeNetworkAcls"): stubs.error("AccessDenied", "not authorized", 403)})
-    [finding] = run_audit([NACL], session=session)
-    assert finding.status is Status.ERROR
-
-
 def test_network_acls_page_past_one_page(monkeypatch, run_check):
     monkeypatch.setattr(_per_resource, "PAGE_SIZE", 5)
     close_admin_ports_in_network_acls(REGION)

@@ -53,14 +53,6 @@ def test_no_instances_is_not_applicable(run_check):
         assert run_check(check).status is Status.NOT_APPLICABLE, check.id
 
 
-@pytest.mark.parametrize("check, operation", [*((c, "DescribeDBInstances") for c in INSTANCE_CHECKS),
-                                              (CLUSTER, "DescribeDBClusters")])
-def test_access_denied_is_an_error(check, operation):
-    session = stubs.answering({("rds", operation): stubs.error("AccessDenied", "not authorized", 403)})
-    [finding] = audit([check], session=session)
-    assert finding.status is Status.ERROR and finding.error_code == "AccessDenied"
-
-
 def test_instances_page_past_one_page(monkeypatch, run_check):
     monkeypatch.setattr(rds_instances, "PAGE_SIZE", 2)
     for i in range(4):

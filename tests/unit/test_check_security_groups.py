@@ -8,7 +8,6 @@ from preflight.concurrency import Deadline
 from preflight.model import Status
 from preflight.policy import Policy, Selection
 from preflight.runner import Runner
-from sim import stubs
 from sim.cloudformation import ACCOUNT_ID, REGION
 from tests.support.network import context, ec2, run_audit, slow_listing
 
@@ -86,12 +85,6 @@ def test_the_failing_groups_tags_are_kept_in_the_evidence(run_check):
     result = run_check(SG_PORTS)
     arn = f"arn:aws:ec2:{REGION}:{ACCOUNT_ID}:security-group/{group_id}"
     assert result.resource_tags == {arn: {"owner": "team-a", "exempt": "yes"}}
-
-
-def test_access_denied_is_an_error_in_the_runner():
-    session = stubs.answering({("ec2", "DescribeSecurityGroups"): stubs.error("AccessDenied", "not authorized", 403)})
-    [finding] = run_audit([SG_PORTS], session=session)
-    assert finding.status is Status.ERROR and finding.error_code == "AccessDenied"
 
 
 # --- the machinery ---------------------------------------------------------------------------------------

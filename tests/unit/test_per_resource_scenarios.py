@@ -34,19 +34,22 @@ defect, fixed with it.
 | restricted-common-ports (security_groups)             | y | y  | +  | +  | +   | +  | +   |
 | vpc-flow-logs-enabled (vpc_flow_logs)                 | y | y  | y  | y+ | y+  | y+ | +   |
 
-Notes. AD: before, some checks were refused only on a later call (S3's per-bucket calls, DescribeFlowLogs);
-here the listing call itself is refused for every check. T for the AMI check: its TIMEOUT counts the
-DescribeImages pages answered instead (every AMI it lists is public, so fails: "judged N of M" would always say
-0 of 0), tested in test_check_ec2_account_defaults.py with a stubbed empty page. The AMI check lists no
-compliant resource and moto cannot make a Multi-AZ cluster (a compliant one), so those two keep P and T in their
-own modules. P for IAM users: the old test never paged - moto answers ListUsers in one piece whatever MaxItems
-says; sim/moto_gaps.py now pages it as AWS does. X for s3-bucket-public-read-prohibited: only the tagged bucket
-was tested, not an untagged one still failing. F for ec2-imdsv2-check: metadata options not yet applied (State
-pending) was untested. "!": ListUsers, ListPolicies and ListKeys return no tags, so these checks named their
-failing resources without tags and no tag exemption could cover them; they now read each failing resource's tags
-(ListPolicyTags for a customer managed policy; ListResourceTags; the IAM users check now lists users with
-GetAccountAuthorizationDetails, whose UserDetail carries the tags), and a refused tag read leaves the FAIL
-standing (`tags_unreadable` in the evidence).
+Notes. AD: the modules' own AccessDenied tests that were exact duplicates of this one (the same listing call
+refused with the same error, through the runner) were removed from them: efs-encrypted-check, the five RDS checks,
+vpc-sg-port-restriction-check and nacl-no-unrestricted-ssh-rdp (whose own test asserted only the status); the
+others refuse a different call or another account state, and stay. Before, some checks were refused only on a later
+call (S3's per-bucket calls, DescribeFlowLogs); here the listing call itself is refused for every check. T for the
+AMI check: its TIMEOUT counts the DescribeImages pages answered instead (every AMI it lists is public, so fails:
+"judged N of M" would always say 0 of 0), tested in test_check_ec2_account_defaults.py with a stubbed empty page.
+The AMI check lists no compliant resource and moto cannot make a Multi-AZ cluster (a compliant one), so those two
+keep P and T in their own modules. P for IAM users: the old test never paged - moto answers ListUsers in one piece
+whatever MaxItems says; sim/moto_gaps.py now pages it as AWS does. X for s3-bucket-public-read-prohibited: only the
+tagged bucket was tested, not an untagged one still failing. F for ec2-imdsv2-check: metadata options not yet
+applied (State pending) was untested. "!": ListUsers, ListPolicies and ListKeys return no tags, so these checks
+named their failing resources without tags and no tag exemption could cover them; they now read each failing
+resource's tags (ListPolicyTags for a customer managed policy; ListResourceTags; the IAM users check now lists
+users with GetAccountAuthorizationDetails, whose UserDetail carries the tags), and a refused tag read leaves the
+FAIL standing (`tags_unreadable` in the evidence).
 """
 from __future__ import annotations
 
