@@ -8,6 +8,7 @@ from preflight.policy import Policy, Selection
 from preflight.runner import Runner
 from sim.cloudformation import ACCOUNT_ID, REGION
 from tests.support.network import context
+from tests.support.sessions import shared_session
 
 
 def slow_calls(session, service, operation, after_calls, clock):
@@ -33,6 +34,6 @@ def audit(checks, *, resource=None, tag=None, session=None):
     exemptions = (Exemption(checks[0].id, "accepted risk", "secops", datetime.date(2999, 1, 1), resource=resource,
                             tag=tag),) if resource or tag else ()
     policy = Policy(tuple(Selection.of(c) for c in checks), exemptions=exemptions)
-    aws = AwsAccess(session or new_session(region_name=REGION), region=REGION, account_id=ACCOUNT_ID)
+    aws = AwsAccess(session or shared_session(), region=REGION, account_id=ACCOUNT_ID)
     findings, _ = Runner().run(policy, aws, Deadline.after(20))
     return policy.exempt(findings)

@@ -3,13 +3,14 @@ import datetime
 
 import boto3
 
-from preflight.aws.access import AwsAccess, new_session
+from preflight.aws.access import AwsAccess
 from preflight.concurrency import Deadline
 from preflight.context import CheckContext
 from preflight.model import Exemption
 from preflight.policy import Policy, Selection
 from preflight.runner import Runner
 from sim.cloudformation import ACCOUNT_ID, REGION
+from tests.support.sessions import shared_session
 
 
 def ec2():
@@ -37,6 +38,6 @@ def run_audit(checks, exemption=None, session=None):
     exemptions = (Exemption(checks[0].id, "legacy bastion", "secops", datetime.date(2999, 1, 1),
                             resource=exemption),) if exemption else ()
     policy = Policy(tuple(Selection.of(c) for c in checks), exemptions=exemptions)
-    aws = AwsAccess(session or new_session(region_name=REGION), region=REGION, account_id=ACCOUNT_ID)
+    aws = AwsAccess(session or shared_session(), region=REGION, account_id=ACCOUNT_ID)
     findings, _ = Runner().run(policy, aws, Deadline.after(20))
     return policy.exempt(findings)

@@ -76,6 +76,7 @@ from sim.account import (add_flow_logs, close_admin_ports_in_network_acls, creat
                          run_instance)
 from sim.cloudformation import ACCOUNT_ID, REGION
 from tests.support.data_stores import slow_calls
+from tests.support.sessions import shared_session
 
 Tags = dict[str, str]
 EXEMPT_TAG = ("risk-acceptance", "RA-1234")
@@ -256,7 +257,7 @@ def context(case: Case, session, deadline: Deadline | None = None) -> CheckConte
 
 def audit(case: Case, *exemptions: Exemption, session=None):
     policy = Policy((Selection.of(case.check),), exemptions=exemptions)
-    aws = AwsAccess(session or new_session(region_name=REGION), region=REGION, account_id=ACCOUNT_ID)
+    aws = AwsAccess(session or shared_session(), region=REGION, account_id=ACCOUNT_ID)
     findings, _ = Runner().run(policy, aws, Deadline.after(20))
     [finding] = policy.exempt(findings, today=datetime.date(2030, 1, 1))
     return finding
