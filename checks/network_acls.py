@@ -78,9 +78,9 @@ def nacl_no_unrestricted_ssh_rdp(ctx: CheckContext) -> Result:
     (https://docs.aws.amazon.com/vpc/latest/userguide/nacl-rules.html).
     """
     listing = Listing(ctx, "network ACLs")
-    skipped_default = 0
+    skip_default, skipped_default = ctx.param("skip_default_acls"), 0
     for acl in listing.items("ec2", "describe_network_acls", "NetworkAcls"):
-        if acl.get("IsDefault") and ctx.param("skip_default_acls"):
+        if skip_default and acl.get("IsDefault"):
             skipped_default += 1
             continue
         listing.judged()

@@ -183,20 +183,23 @@ def _secure_transport_false(condition: Any) -> bool:
     return False
 
 
-def tls_version_floor(condition: Any) -> float | None:
-    """The version of a condition that is only {"NumericLessThan": {"s3:TlsVersion": V}} (V a number), else None.
-    Any other operator or key beside it narrows the Deny - {"Bool": {"aws:SecureTransport": "true"}} with it is
-    AWS's own example of a policy that lets plain HTTP through - so it is not the CIS v5.0.0 form."""
+def _denies_old_tls_only(condition: Any) -> bool:
+    """A condition that is only {"NumericLessThan": {"s3:TlsVersion": V}}, V one number. Any other operator or key
+    beside it narrows the Deny - {"Bool": {"aws:SecureTransport": "true"}} with it is AWS's own example of a
+    policy that lets plain HTTP through - so it is not the CIS v5.0.0 form."""
     if not isinstance(condition, dict) or list(condition) != ["NumericLessThan"]:
-        return None
+        return False
     keys = condition["NumericLessThan"]
     if not isinstance(keys, dict) or [str(k).lower() for k in keys] != ["s3:tlsversion"]:
-        return None
+        return False
     values = _listed(next(iter(keys.values())))
+    if len(values) != 1 or isinstance(values[0], bool):
+        return False
     try:
-        return float(values[0]) if len(values) == 1 and not isinstance(values[0], bool) else None
+        float(values[0])
     except (TypeError, ValueError):
-        return None
+        return False
+    return True
 
 
 def denies_http(statement: dict, bucket: Bucket, *, accept_tls_version: bool = False) -> bool:
@@ -211,7 +214,7 @@ def denies_http(statement: dict, bucket: Bucket, *, accept_tls_version: bool = F
     if not (covers(bucket.arn) and covers(f"{bucket.arn}/*")):
         return False
     condition = statement.get("Condition")
-    return _secure_transport_false(condition) or (accept_tls_version and tls_version_floor(condition) is not None)
+    return _secure_transport_false(condition) or (accept_tls_version and _denies_old_tls_only(condition))
 
 
 def _grants(action: Any, kind: str) -> bool:

@@ -25,8 +25,8 @@ stand-in in the project with the AWS document that justifies it.
   EC2 API Reference's query-API page); moto ignores MaxResults and answers everything at once.
   `_page_as_aws_does` pages moto's whole answer (client-side). The same for RDS DescribeDBClusters (MaxRecords,
   Marker: RDS API Reference, DescribeDBClusters), KMS ListKeys (Limit, Marker / NextMarker and Truncated:
-  KMS API Reference, ListKeys), IAM ListUsers and GetAccountAuthorizationDetails (MaxItems, Marker and
-  IsTruncated: IAM API Reference, each action), which moto also answers in one piece.
+  KMS API Reference, ListKeys), IAM GetAccountAuthorizationDetails (MaxItems, Marker and
+  IsTruncated: IAM API Reference, GetAccountAuthorizationDetails), which moto also answers in one piece.
 - The regional EC2 account settings - GetSnapshotBlockPublicAccessState, GetImageBlockPublicAccessState and
   GetInstanceMetadataDefaults - are not implemented: `sim/ec2_account_settings.py` models them once (AWS's defaults
   until a scenario changes a region), answered client-side by `install_client_answers()`.
@@ -129,7 +129,6 @@ PAGED_BY_AWS = {
     ("ec2", "DescribeImages"): ("Images", "MaxResults", "NextToken", "NextToken", None),
     ("rds", "DescribeDBClusters"): ("DBClusters", "MaxRecords", "Marker", "Marker", None),
     ("kms", "ListKeys"): ("Keys", "Limit", "Marker", "NextMarker", "Truncated"),
-    ("iam", "ListUsers"): ("Users", "MaxItems", "Marker", "Marker", "IsTruncated"),
     ("iam", "GetAccountAuthorizationDetails"): ("UserDetailList", "MaxItems", "Marker", "Marker", "IsTruncated"),
 }
 

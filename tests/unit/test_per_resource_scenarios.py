@@ -42,8 +42,8 @@ call (S3's per-bucket calls, DescribeFlowLogs); here the listing call itself is 
 AMI check: its TIMEOUT counts the DescribeImages pages answered instead (every AMI it lists is public, so fails:
 "judged N of M" would always say 0 of 0), tested in test_check_ec2_account_defaults.py with a stubbed empty page.
 The AMI check lists no compliant resource and moto cannot make a Multi-AZ cluster (a compliant one), so those two
-keep P and T in their own modules. P for IAM users: the old test never paged - moto answers ListUsers in one piece
-whatever MaxItems says; sim/moto_gaps.py now pages it as AWS does. X for s3-bucket-public-read-prohibited: only the
+keep P and T in their own modules. P for IAM users: the old test never paged - moto answers the user listing (now
+GetAccountAuthorizationDetails) in one piece whatever MaxItems says; sim/moto_gaps.py pages it as AWS does. X for s3-bucket-public-read-prohibited: only the
 tagged bucket was tested, not an untagged one still failing. F for ec2-imdsv2-check: metadata options not yet
 applied (State pending) was untested. "!": ListUsers, ListPolicies and ListKeys return no tags, so these checks
 named their failing resources without tags and no tag exemption could cover them; they now read each failing
